@@ -1,0 +1,41 @@
+# One entry point for tooling. `make demo` and `make test` each set everything up on a fresh
+# machine that has only Python 3.11 and make: a virtual environment in .venv, then the package.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test lint format bench baseline clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/orgsim demo --reps 20
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check sim tests benchmarks
+
+format: setup
+	$(BIN)/ruff format sim tests benchmarks
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+# Regenerate the stored baseline on purpose (see tests/test_baseline.py and CHANGELOG.md).
+baseline: setup
+	$(BIN)/python tests/update_baseline.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,205 @@
+"""Customers as a vectorised population, and the offering they experience (MODEL.md section 7).
+
+Per customer: expectation, cumulative satisfaction, tenure, an active flag and a fixed
+recommendation bias; all updated by one rule in NumPy, never by per-customer Python.
+
+- Experience: the offering's level (delivered features, their quality and freshness) plus a
+  consistency bonus from data maturity, with per-customer noise whose spread shrinks as maturity
+  makes touchpoints consistent.
+- Expectation-disconfirmation (Oliver 1980): this week's satisfaction is the experience plus a
+  reaction to its gap from expectation, a shortfall weighing ``loss_aversion`` times a surplus
+  (Anderson and Sullivan 1993; Mittal, Ross and Baldasare 1998).
+- Cumulative satisfaction is an anchor that each week's experience adjusts (Bolton 1998).
+- Rising expectations: expectations are pulled towards a market level that rises by
+  ``expectation_drift`` points a year, and adapt a little to what this firm delivers; a firm that
+  delivers nothing new loses about 3-4 CX points a year (Forrester US CX Index 2022-2024).
+- Churn: weekly hazard falls log-linearly with satisfaction, calibrated to ``churn_monthly`` at the
+  reference satisfaction. Acquisition: marketing effort plus word of mouth from promoters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+START_LEVEL = 65.0  # offering level at week 0, on the 0-100 experience scale
+REFERENCE_SATISFACTION = 62.0  # satisfaction at which churn equals churn_monthly
+DISCONFIRMATION_WEIGHT = 0.5  # weight of a surplus in this week's satisfaction
+MARKET_PULL = 0.05  # weekly pull of expectations towards the market's level
+OWN_ADAPTATION = 0.01  # weekly adaptation of expectations to this firm's experience
+EXPECTATION_SPREAD = 5.0  # spread of expectations between customers, index points
+NOISE_FLOOR = 4.0  # experience spread at full data maturity, index points
+NOISE_SILO = 12.0  # extra spread at zero maturity: inconsistent touchpoints
+MATURITY_BONUS = 8.0  # experience points of fully mature customer data (personalisation)
+FEATURE_SCALE = 0.008  # experience points per unit of delivered value x quality
+FEATURE_AGEING = 0.0015  # weekly loss of freshness of delivered features
+RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
+
+
+class Offering:
+    """What the firm offers: the stock of delivered features, fading as they age."""
+
+    def __init__(self) -> None:
+        self.stock = 0.0
+        self.delivered_value = 0.0
+
+    def add(self, value_quality: float) -> None:
+        self.stock += FEATURE_SCALE * value_quality
+        self.delivered_value += value_quality
+
+    def age(self) -> None:
+        self.stock *= 1.0 - FEATURE_AGEING
+
+    def level(self, maturity: float) -> float:
+        """Mean experience on the 0-100 scale, before noise and incidents."""
+        return START_LEVEL + self.stock + MATURITY_BONUS * (maturity - 0.3)
+
+
+class CustomerBase:
+    """Arrays of customers; rows of churned customers are compacted away when they pile up.
+
+    Args:
+        n: customers at week 0.
+        rng: the customers' random stream.
+    """
+
+    def __init__(self, n: int, rng: np.random.Generator) -> None:
+        self.n_start = n
+        cap = max(16, int(n * 1.5))
+        self.expectation = np.zeros(cap, dtype=np.float32)
+        self.satisfaction = np.zeros(cap, dtype=np.float32)
+        self.tenure = np.zeros(cap, dtype=np.int32)
+        self.bias = np.zeros(cap, dtype=np.float32)
+        self.active = np.zeros(cap, dtype=bool)
+        self.size = 0
+        self.market_expectation = START_LEVEL
+        # Start near the steady state: loss aversion on noisy experience costs a few points.
+        self._admit(n, rng, START_LEVEL - 3.0)
+        self.tenure[:n] = rng.integers(0, 260, n)
+        # Scratch buffers reused every week (no per-step allocation of large arrays).
+        self._noise = np.zeros(cap, dtype=np.float32)
+        self._work = np.zeros(cap, dtype=np.float32)
+
+    @property
+    def n_active(self) -> int:
+        return int(np.count_nonzero(self.active[: self.size]))
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.active)
+        if need <= cap:
+            return
+        new_cap = max(need, 2 * cap)
+        for name in ("expectation", "satisfaction", "tenure", "bias", "active", "_noise", "_work"):
+            if not hasattr(self, name):
+                continue
+            old = getattr(self, name)
+            arr = np.zeros(new_cap, dtype=old.dtype)
+            arr[: len(old)] = old
+            setattr(self, name, arr)
+
+    def compact(self) -> None:
+        """Drop churned rows when they outnumber active ones; order of active rows is kept."""
+        n = self.size
+        act = self.active[:n]
+        k = int(np.count_nonzero(act))
+        if k > n // 2:
+            return
+        for name in ("expectation", "satisfaction", "tenure", "bias"):
+            arr = getattr(self, name)
+            arr[:k] = arr[:n][act]
+        self.active[:k] = True
+        self.active[k:n] = False
+        self.size = k
+
+    def _admit(self, count: int, rng: np.random.Generator, prior: float) -> None:
+        start = self.size
+        self._grow(start + count)
+        stop = start + count
+        e = self.market_expectation + EXPECTATION_SPREAD * rng.standard_normal(count)
+        self.expectation[start:stop] = e
+        # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
+        self.satisfaction[start:stop] = prior + EXPECTATION_SPREAD * rng.standard_normal(count)
+        self.tenure[start:stop] = 0
+        self.bias[start:stop] = RECOMMEND_SPREAD * rng.standard_normal(count)
+        self.active[start:stop] = True
+        self.size = stop
+
+    def experience(
+        self,
+        rng: np.random.Generator,
+        level: float,
+        spread: float,
+        loss_aversion: float,
+        weight: float,
+        drift_per_week: float,
+    ) -> None:
+        """One week of experience, disconfirmation, satisfaction and expectation updates."""
+        n = self.size
+        x = self._noise[:n]
+        x[:] = rng.standard_normal(n, dtype=np.float32)
+        x *= spread
+        x += level
+        e, s, gap = self.expectation[:n], self.satisfaction[:n], self._work[:n]
+        np.subtract(x, e, out=gap)
+        # Disconfirmation: a surplus adds w+ * gap, a shortfall loss_aversion times as much.
+        coeff = np.where(
+            gap >= 0, DISCONFIRMATION_WEIGHT, DISCONFIRMATION_WEIGHT * loss_aversion
+        ).astype(np.float32)
+        gap *= coeff
+        gap += x
+        s *= 1.0 - weight
+        s += weight * gap
+        self.market_expectation += drift_per_week
+        e += MARKET_PULL * (self.market_expectation - e) + OWN_ADAPTATION * (x - e)
+        np.clip(s, 0.0, 100.0, out=s)
+
+    def churn_and_acquire(
+        self,
+        rng: np.random.Generator,
+        churn_monthly: float,
+        sensitivity: float,
+        new_customers_mean: float,
+    ) -> int:
+        """Customers leave by a satisfaction-dependent hazard, then newcomers join; returns the
+        number who left."""
+        n = self.size
+        base = 1.0 - (1.0 - churn_monthly) ** (12.0 / 52.0)
+        s = self.satisfaction[:n]
+        hazard = self._work[:n]
+        np.subtract(s, REFERENCE_SATISFACTION, out=hazard)
+        hazard *= -sensitivity
+        np.exp(hazard, out=hazard)
+        hazard *= base
+        u = rng.random(n, dtype=np.float32)
+        leaving = (u < hazard) & self.active[:n]
+        left = int(np.count_nonzero(leaving))
+        self.active[:n] &= ~leaving
+        self.tenure[:n] += self.active[:n]
+        newcomers = int(rng.poisson(max(new_customers_mean, 0.0)))
+        if newcomers:
+            self._admit(newcomers, rng, self.mean_satisfaction())
+        self.compact()
+        return left
+
+    def mean_satisfaction(self) -> float:
+        act = self.active[: self.size]
+        return float(self.satisfaction[: self.size][act].mean()) if act.any() else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """CX index (mean satisfaction, 0-100), NPS (promoters scoring 9-10 minus detractors
+        scoring 0-6, in points) and the number of promoters, in one pass over active customers.
+
+        Likelihood to recommend (0-10) is satisfaction rescaled around the reference level plus
+        each customer's fixed bias.
+        """
+        act = self.active[: self.size]
+        s = self.satisfaction[: self.size][act]
+        if s.size == 0:
+            return {"cx_index": 0.0, "nps": 0.0, "promoters": 0.0}
+        ltr = 7.5 + (s - REFERENCE_SATISFACTION) / 6.0 + self.bias[: self.size][act]
+        promoters = int(np.count_nonzero(ltr >= 8.5))
+        detractors = int(np.count_nonzero(ltr < 6.5))
+        return {
+            "cx_index": float(s.mean(dtype=np.float64)),
+            "nps": 100.0 * (promoters - detractors) / s.size,
+            "promoters": float(promoters),
+        }

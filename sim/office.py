@@ -1,0 +1,197 @@
+"""The office: floors of desks on a Mesa grid, the seating plan, and who bumps into whom.
+
+Desks sit on a regular grid with a pitch of :data:`DESK_PITCH_M` metres. Floors are drawn side by
+side on one Mesa ``OrthogonalMooreGrid`` (so the browser can draw the floor plan), but distances are
+measured within a floor, and a contact between floors or buildings is damped by ``floor_factor`` or
+``building_factor``.
+
+Contacts follow the Allen curve (Allen 1977; Waber, Magnolfi and Lindsay 2014): the weekly chance
+that two people at distance d talk is ``p0 * exp(-d / lambda)`` times a floor factor and a trust and
+shared-knowledge factor. It is sampled in O(staff) rather than O(staff^2): each person makes a
+Poisson number of *attempts*, each aimed at a point displaced by a distance drawn from
+Gamma(2, lambda) at a uniform angle; the attempt reaches whoever sits at the nearest desk there. A
+displacement density of ``r exp(-r/lambda)`` in the plane is ``exp(-r/lambda)`` per unit area, so the chance that
+a given pair meets is exactly proportional to the Allen kernel, whatever the office's shape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+DESK_PITCH_M = 2.0
+FLOOR_GAP_CELLS = 2  # empty columns drawn between floors on the shared grid
+
+
+@dataclass
+class Floor:
+    """One floor: a rectangle of desks, its building, and where it is drawn on the grid."""
+
+    building: int
+    columns: int
+    rows: int
+    grid_x0: int  # first grid column of this floor on the drawn plan
+
+
+class SeatingPlan:
+    """Who sits where: floor, local desk coordinates, and an occupancy map per floor."""
+
+    def __init__(self, floors: list[Floor], n_staff: int) -> None:
+        self.floors = floors
+        self.floor_of = np.full(n_staff, -1, dtype=np.int64)
+        self.col = np.zeros(n_staff, dtype=np.int64)
+        self.row = np.zeros(n_staff, dtype=np.int64)
+        self.occupant = [np.full((f.columns, f.rows), -1, dtype=np.int64) for f in floors]
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        """(width, height) of the Mesa grid that draws every floor side by side."""
+        last = self.floors[-1]
+        return last.grid_x0 + last.columns, max(f.rows for f in self.floors)
+
+    def seat(self, person: int, floor: int, col: int, row: int) -> None:
+        """Put ``person`` at a free desk, leaving their old desk free."""
+        if self.occupant[floor][col, row] not in (-1, person):
+            raise ValueError(f"desk {(floor, col, row)} is taken")
+        old = self.floor_of[person]
+        if old >= 0:
+            self.occupant[old][self.col[person], self.row[person]] = -1
+        self.floor_of[person], self.col[person], self.row[person] = floor, col, row
+        self.occupant[floor][col, row] = person
+
+    def free_desks(self, floor: int) -> list[tuple[int, int]]:
+        """Free desks of a floor in reading order (row by row)."""
+        occ = self.occupant[floor]
+        return [(c, r) for r in range(occ.shape[1]) for c in range(occ.shape[0]) if occ[c, r] < 0]
+
+    def grid_position(self, person: int) -> tuple[int, int]:
+        """The person's cell on the drawn Mesa grid."""
+        floor = self.floors[self.floor_of[person]]
+        return int(floor.grid_x0 + self.col[person]), int(self.row[person])
+
+    def distance_m(self, a: int, b: int) -> float:
+        """Walking distance in metres between two desks of one floor (inf across floors)."""
+        if self.floor_of[a] != self.floor_of[b]:
+            return math.inf
+        return DESK_PITCH_M * math.hypot(self.col[a] - self.col[b], self.row[a] - self.row[b])
+
+
+def block_shape(n: int) -> tuple[int, int]:
+    """Columns and rows of a near-square block holding ``n`` desks."""
+    columns = max(1, math.ceil(math.sqrt(n)))
+    return columns, max(1, math.ceil(n / columns))
+
+
+def interleave(majority: list[int], minority: list[int]) -> list[int]:
+    """Spread ``minority`` evenly through ``majority`` so that each minority member has majority
+    neighbours: colocation seats IT *beside* marketers, not in a corner of their floor."""
+    if not minority:
+        return list(majority)
+    total = len(majority) + len(minority)
+    step = total / len(minority)  # >= 1, so the slots below are distinct
+    slots = {int(i * step + step / 2) for i in range(len(minority))}
+    majority_left, minority_left = iter(majority), iter(minority)
+    return [next(minority_left) if pos in slots else next(majority_left) for pos in range(total)]
+
+
+def plan_office(
+    layout: str, marketing_side: list[int], it_side: list[int], n_staff: int, spare: int = 0
+) -> SeatingPlan:
+    """Seat marketing's side (marketers, CMO, hybrids, embedded and colocated IT, already in the
+    order they should sit) and IT's side of the office.
+
+    Args:
+        layout: ``same_floor`` (one floor, IT's block beside marketing's), ``separate_floors`` or
+            ``separate_buildings``.
+        marketing_side: staff indices seated on marketing's block, in seating order.
+        it_side: staff indices seated on IT's block.
+        n_staff: size of the staff table (seats may be left for staff who join later).
+        spare: extra free desks on each block for people who move or join mid-run.
+    """
+    m_cols, m_rows = block_shape(len(marketing_side) + spare)
+    i_cols, i_rows = block_shape(len(it_side) + spare)
+    if layout == "same_floor":
+        # One floor; IT's block starts one aisle (two desks) after marketing's.
+        cols = m_cols + 2 + i_cols
+        floors = [Floor(0, cols, max(m_rows, i_rows), 0)]
+        plan = SeatingPlan(floors, n_staff)
+        _fill(plan, 0, marketing_side, 0, m_cols)
+        _fill(plan, 0, it_side, m_cols + 2, i_cols)
+        return plan
+    building_b = 1 if layout == "separate_buildings" else 0
+    floors = [
+        Floor(0, m_cols, m_rows, 0),
+        Floor(building_b, i_cols, i_rows, m_cols + FLOOR_GAP_CELLS),
+    ]
+    plan = SeatingPlan(floors, n_staff)
+    _fill(plan, 0, marketing_side, 0, m_cols)
+    _fill(plan, 1, it_side, 0, i_cols)
+    return plan
+
+
+def _fill(plan: SeatingPlan, floor: int, people: list[int], col0: int, columns: int) -> None:
+    for k, person in enumerate(people):
+        plan.seat(person, floor, col0 + k % columns, k // columns)
+
+
+class ContactSampler:
+    """Samples one week's in-office contacts by the displacement method (module docstring).
+
+    Args:
+        plan: the seating plan.
+        p0: weekly chance that two people at distance 0 on one floor talk.
+        lam: Allen decay length in metres.
+        floor_factor, building_factor: contact multipliers across floors and buildings.
+    """
+
+    def __init__(
+        self, plan: SeatingPlan, p0: float, lam: float, floor_factor: float, building_factor: float
+    ) -> None:
+        self.plan = plan
+        self.lam = lam
+        # Each pair gets an attempt from both ends, each landing on the partner's desk with
+        # probability attempts * area * exp(-d/lam) / (2 pi lam^2); so p0 = 2 * that at d = 0.
+        area = DESK_PITCH_M**2
+        self.attempts = p0 * math.pi * lam**2 / area
+        n_floors = len(plan.floors)
+        self.factor = np.ones((n_floors, n_floors))
+        for a in range(n_floors):
+            for b in range(n_floors):
+                if a != b:
+                    same_building = plan.floors[a].building == plan.floors[b].building
+                    self.factor[a, b] = floor_factor if same_building else building_factor
+
+    def sample(
+        self, rng: np.random.Generator, present: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (i, j) of people who talked this week; ``present`` marks people at their desk.
+
+        Repeated contacts of a pair in one week are kept: each is one more conversation.
+        """
+        people = np.flatnonzero(present & (self.plan.floor_of >= 0))
+        n_floors = len(self.plan.floors)
+        sources, targets = [], []
+        for target_floor in range(n_floors):
+            factor = self.factor[self.plan.floor_of[people], target_floor]
+            n_att = rng.poisson(self.attempts * factor)
+            who = np.repeat(people, n_att)
+            if who.size == 0:
+                continue
+            r = rng.gamma(2.0, self.lam, who.size) / DESK_PITCH_M
+            theta = rng.uniform(0.0, 2.0 * math.pi, who.size)
+            col = np.rint(self.plan.col[who] + r * np.cos(theta)).astype(np.int64)
+            row = np.rint(self.plan.row[who] + r * np.sin(theta)).astype(np.int64)
+            occ = self.plan.occupant[target_floor]
+            inside = (col >= 0) & (col < occ.shape[0]) & (row >= 0) & (row < occ.shape[1])
+            who, col, row = who[inside], col[inside], row[inside]
+            other = occ[col, row]
+            hit = (other >= 0) & (other != who)
+            hit[hit] &= present[other[hit]]
+            sources.append(who[hit])
+            targets.append(other[hit])
+        if not sources:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(sources), np.concatenate(targets)
