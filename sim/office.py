@@ -10,8 +10,9 @@ that two people at distance d talk is ``p0 * exp(-d / lambda)`` times a floor fa
 shared-knowledge factor. It is sampled in O(staff) rather than O(staff^2): each person makes a
 Poisson number of *attempts*, each aimed at a point displaced by a distance drawn from
 Gamma(2, lambda) at a uniform angle; the attempt reaches whoever sits at the nearest desk there. A
-displacement density of ``r exp(-r/lambda)`` in the plane is ``exp(-r/lambda)`` per unit area, so the chance that
-a given pair meets is exactly proportional to the Allen kernel, whatever the office's shape.
+displacement density of ``r exp(-r/lambda)`` in the plane is ``exp(-r/lambda)`` per unit area, so
+the chance that a given pair meets is exactly proportional to the Allen kernel, whatever the
+office's shape.
 """
 
 from __future__ import annotations
