@@ -134,7 +134,6 @@ class Organisation(mesa.Model):
         st.fill(range(nm, nm + nt), IT, STAFF, rng)
         st.fill([self.cmo], MARKETING, LEAD, rng)
         st.fill([self.cio], IT, LEAD, rng)
-        st.fill(range(nm + nt + 2, nm + nt + 2 + nh), MARKETING, HYBRID, rng)
         st.joined[: nm + nt + 2] = True
         self.marketing_rows = np.concatenate([np.arange(nm), np.arange(nm + nt + 2, len(st))])
         self.technologist_rows = np.arange(nm, nm + nt)
@@ -142,6 +141,8 @@ class Organisation(mesa.Model):
         # A fixed order in which IT staff are embedded, then moved beside marketing: the same
         # people move whatever the dose, so doses compare on common random numbers.
         self.it_move_order = rng.permutation(self.technologist_rows)
+        # Hybrids are drawn last, so that hiring them leaves everyone else's draws as they were.
+        st.fill(self.hybrid_rows, MARKETING, HYBRID, rng)
         self.employees: list[Any] = []
         classes = [Marketer] * nm + [Technologist] * nt + [CMO, CIO] + [HybridHire] * nh
         for index, cls in enumerate(classes):
@@ -251,11 +252,11 @@ class Organisation(mesa.Model):
         p, st = self.p, self.staff
         n = len(st)
         remote_share = self.lever("remote_share")
-        remote = (self.streams["remote"].random(n) < remote_share) & st.joined
+        remote = (self.streams.week("remote", self.steps).random(n) < remote_share) & st.joined
         present = st.joined & ~remote
         # Remote staff still work with the people their desk places them among, by call and chat,
         # but cross-department contact thins: remote work silos collaboration (Yang et al. 2022).
-        src, dst = self.contact_sampler.sample(self.streams["contacts"], st.joined)
+        src, dst = self.contact_sampler.sample(self.streams.week("contacts", self.steps), st.joined)
         src, dst = self._thin_cross(src, dst, remote)
         work_i, work_j = src, dst
         soc_i, soc_j = self._occasions(present)
@@ -305,13 +306,13 @@ class Organisation(mesa.Model):
             fl = np.maximum(fl, self.p.glossary_floor)
         accept = (0.4 + 0.6 * self.cross_trust) * (0.4 + 0.6 * fl)
         accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
-        u = self.streams["contacts"].random(src.size)
+        u = self.streams.week("contacts", self.steps).random(src.size)
         keep = ~cross | (u < accept)
         return src[keep], dst[keep]
 
     def _occasions(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Joint lunches and customer visits: each attendee meets people of the other department."""
-        rng = self.streams["occasions"]
+        rng = self.streams.week("occasions", self.steps)
         rate = self.lever("joint_occasions") / WEEKS_PER_MONTH
         n_occ = int(rng.poisson(rate)) if rate > 0 else 0
         st = self.staff
@@ -363,11 +364,11 @@ class Organisation(mesa.Model):
         reliability = 1.0 - priority
         rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
         rate *= 1.0 + 0.3 * self.lever("governance_agility")
-        return int(self.streams["incidents"].poisson(rate))
+        return int(self.streams.week("incidents", self.steps).poisson(rate))
 
     def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:
         p = self.p
-        rng = self.streams["customers"]
+        rng = self.streams.week("customers", self.steps)
         cust = self.customers
         maturity = self.data_flow.maturity
         level = self.offering.level(maturity) - INCIDENT_HIT * incidents
@@ -381,7 +382,7 @@ class Organisation(mesa.Model):
         effort = self.n_joined_marketers / max(p.n_marketers, 1)
         new_mean = p.acquisition_rate * cust.n_start * effort + p.word_of_mouth * promoters
         left = cust.churn_and_acquire(
-            self.streams["customers"], p.churn_monthly, p.churn_sensitivity, new_mean
+            self.streams.week("churn", self.steps), p.churn_monthly, p.churn_sensitivity, new_mean
         )
         stats["churned"] = float(left)
         stats["churn"] = left / before if before else 0.0

@@ -18,38 +18,50 @@ PROCESSES = (
     "remote",
     "occasions",
     "requests",
-    "routing",
-    "promises",
-    "delivery",
+    "hybrid_requests",
     "incidents",
     "customers",
+    "churn",
     "staff",
 )
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
-    """The generator of process ``name`` under root ``seed``.
+def stream(seed: int, name: str, week: int | None = None) -> np.random.Generator:
+    """The generator of process ``name`` under root ``seed``, optionally for one ``week``.
 
     The child key is a CRC32 of the name, not Python's salted ``hash``, so streams are identical
-    across processes and machines.
+    across processes and machines. A weekly stream makes week t's draws independent of how many
+    numbers earlier weeks used (say, because one scenario has more customers), which keeps paired
+    scenarios on common random numbers for the whole run.
     """
     if name not in PROCESSES:
         raise KeyError(f"unknown random process {name!r}; known: {', '.join(PROCESSES)}")
-    seq = np.random.SeedSequence(entropy=int(seed), spawn_key=(zlib.crc32(name.encode()),))
+    key = (zlib.crc32(name.encode()),) if week is None else (zlib.crc32(name.encode()), week)
+    seq = np.random.SeedSequence(entropy=int(seed), spawn_key=key)
     return np.random.Generator(np.random.PCG64(seq))
 
 
 class Streams:
-    """All named streams of one run, created on first use."""
+    """All named streams of one run: ``streams[name]`` for set-up draws, and
+    ``streams.week(name, t)`` for the draws of week t."""
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._streams: dict[str, np.random.Generator] = {}
+        self._weekly: dict[str, tuple[int, np.random.Generator]] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         if name not in self._streams:
             self._streams[name] = stream(self.seed, name)
         return self._streams[name]
+
+    def week(self, name: str, week: int) -> np.random.Generator:
+        """The stream of process ``name`` for ``week`` (the same object for the whole week)."""
+        current = self._weekly.get(name)
+        if current is None or current[0] != week:
+            current = (week, stream(self.seed, name, week))
+            self._weekly[name] = current
+        return current[1]
 
 
 def replicate_seeds(master_seed: int, reps: int) -> list[int]:

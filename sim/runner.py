@@ -27,13 +27,23 @@ def release(model: Organisation) -> None:
             clear()
 
 
+def summarise(weekly: pd.DataFrame) -> dict[str, float]:
+    """One run as one row: each outcome at the last week, its mean over weeks 1..end
+    (``mean_<outcome>``), and the CX index at week 52 (``cx_index_w52``, NaN for shorter runs)."""
+    last = weekly.iloc[-1]
+    means = weekly.iloc[1:].mean()
+    row = {name: float(last[name]) for name in OUTCOMES}
+    row.update({f"mean_{name}": float(means[name]) for name in OUTCOMES})
+    row["cx_index_w52"] = float(weekly["cx_index"].iloc[52]) if len(weekly) > 52 else float("nan")
+    return row
+
+
 def simulate(overrides: dict[str, Any], seed: int, weeks: int | None = None) -> dict[str, float]:
-    """Run one firm and return its outcomes at the last week (one tidy row, without labels)."""
+    """Run one firm and summarise it (:func:`summarise`)."""
     model = Organisation(seed=seed, **overrides)
     try:
         model.run(weeks)
-        last = model.weekly().iloc[-1]
-        return {name: float(last[name]) for name in OUTCOMES}
+        return summarise(model.weekly())
     finally:
         release(model)
 

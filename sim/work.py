@@ -47,6 +47,15 @@ POLICY_DAMPING = {"forbid": 0.6, "guidelines": 0.9, "laissez-faire": 1.0}
 PRIORITY_CAP = 0.8
 
 
+# Each request carries its own uniform random numbers, drawn when it is raised, one column per
+# decision. Pulling a lever changes which decisions are taken but never shifts the draws of other
+# requests, so paired scenarios stay on common random numbers (Starsim's rule).
+U_ROUTE, U_ANALYST, U_HYBRID, U_WHO, U_VIOLATION, U_PROMISE, U_MISSED, U_QUALITY = range(8)
+U_REWORK = 8  # MAX_REWORKS columns: one per check of a finished result
+U_TECH = 10  # three columns: candidate technologists when no known contact has time
+N_UNIFORMS = 13
+
+
 @dataclass(slots=True)
 class Request:
     """One customer-facing initiative raised by a marketer."""
@@ -69,6 +78,7 @@ class Request:
     reworks: int = 0
     delivered_week: int = -1
     quality: float = 0.0
+    u: np.ndarray | None = None  # this request's own uniform draws, see U_* above
 
     @property
     def time_to_market(self) -> int:
@@ -124,64 +134,81 @@ class RequestPipeline:
     def raise_requests(self) -> None:
         """Marketers (hybrids included) raise this week's requests and decide their route."""
         m = self.model
-        week = m.steps
-        rng = m.streams["requests"]
-        staff = m.staff
-        # Draw for every marketing row, joined or not, so hiring does not reshuffle others' draws.
-        marketing_rows = m.marketing_rows
-        counts = rng.poisson(m.p.request_rate, marketing_rows.size)
-        counts[~staff.joined[marketing_rows]] = 0
-        requesters = np.repeat(marketing_rows, counts)
-        n = requesters.size
-        values = rng.lognormal(0.0, 0.4, n)
-        complexity = rng.beta(2.0, 2.0, n)
-        urgency = rng.random(n)
         self.raised_this_week = []
         load = self.load()
-        for k in range(n):
-            req = Request(
-                self.next_id,
-                int(requesters[k]),
-                week,
-                float(values[k]),
-                float(complexity[k]),
-                float(urgency[k]),
+        drawn = [
+            self._draw_requests(
+                m.streams.week("requests", m.steps), m.marketing_rows[: m.p.n_marketers]
             )
-            self.next_id += 1
-            self._staff_request(req, load)
-            self._route(req, self.estimate_weeks(req, load))
-            self.raised_this_week.append(req)
-            if req.route == "it":
-                load[req.assignee] += req.effort_left
+        ]
+        if m.hybrid_rows.size:
+            # Hybrids draw from a stream of their own, so hiring them leaves the requests of
+            # everyone else exactly as they were (common random numbers).
+            drawn.append(
+                self._draw_requests(m.streams.week("hybrid_requests", m.steps), m.hybrid_rows)
+            )
+        for requesters, values, complexity, urgency, uniforms in drawn:
+            for k in range(requesters.size):
+                req = Request(
+                    self.next_id,
+                    int(requesters[k]),
+                    m.steps,
+                    float(values[k]),
+                    float(complexity[k]),
+                    float(urgency[k]),
+                    u=uniforms[k],
+                )
+                self.next_id += 1
+                self._staff_request(req, load)
+                self._route(req, self.estimate_weeks(req, load))
+                self.raised_this_week.append(req)
+                if req.route == "it":
+                    load[req.assignee] += req.effort_left
+
+    def _draw_requests(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Requesters, values, complexities and urgencies of this week's requests from ``rows``.
+
+        Counts are drawn for every row, joined or not, so the number of draws never depends on who
+        has joined yet.
+        """
+        counts = rng.poisson(self.model.p.request_rate, rows.size)
+        counts[~self.model.staff.joined[rows]] = 0
+        requesters = np.repeat(rows, counts)
+        n = requesters.size
+        return (
+            requesters,
+            rng.lognormal(0.0, 0.4, n),
+            rng.beta(2.0, 2.0, n),
+            rng.random(n),
+            rng.random((n, N_UNIFORMS)),
+        )
 
     def _staff_request(self, req: Request, load: np.ndarray) -> None:
         """Choose the technologist and the bridge, then the clarity of the requirements."""
         m = self.model
-        rng = m.streams["routing"]
         candidates = m.technologist_rows
         tech = m.network.strongest_in(req.requester, candidates, load)
         # A known contact buried under twice the average queue cannot take more: ask elsewhere.
         if tech < 0 or load[tech] > 2.0 * load[candidates].mean() + 1.0:
             # Ask whoever has time: the least loaded of three at random ("power of two choices").
-            pick = candidates[rng.integers(0, candidates.size, 3)]
+            pick = candidates[(req.u[U_TECH : U_TECH + 3] * candidates.size).astype(np.int64)]
             tech = int(pick[np.argmin(load[pick])])
         req.assignee = tech
-        req.bridge = self._bridge(req, rng)
+        req.bridge = self._bridge(req)
         req.clarity = self.clarity(req)
 
-    def _bridge(self, req: Request, rng: np.random.Generator) -> int:
+    def _bridge(self, req: Request) -> int:
         """A hybrid or embedded analyst who takes part in the requirements, or -1."""
         m = self.model
         if m.staff.role[req.requester] == HYBRID:
             return req.requester
         n_marketers = max(m.n_joined_marketers, 1)
         analysts, hybrids = m.embedded_rows, m.joined_hybrid_rows
-        u = rng.random()
-        if analysts.size and u < min(1.0, analysts.size * ANALYST_REACH / n_marketers):
-            return int(analysts[rng.integers(0, analysts.size)])
-        v = rng.random()
-        if hybrids.size and v < min(1.0, hybrids.size * HYBRID_REACH / n_marketers):
-            return int(hybrids[rng.integers(0, hybrids.size)])
+        u = req.u
+        if analysts.size and u[U_ANALYST] < min(1.0, analysts.size * ANALYST_REACH / n_marketers):
+            return int(analysts[int(u[U_WHO] * analysts.size)])
+        if hybrids.size and u[U_HYBRID] < min(1.0, hybrids.size * HYBRID_REACH / n_marketers):
+            return int(hybrids[int(u[U_WHO] * hybrids.size)])
         return -1
 
     def clarity(self, req: Request) -> float:
@@ -235,17 +262,16 @@ class RequestPipeline:
     def _route(self, req: Request, expected_weeks: float) -> None:
         m = self.model
         week = m.steps
-        rng = m.streams["routing"]
         ledger = m.ledger
         people = [req.requester, m.cmo]
         ledger.add("raised", people)
-        if rng.random() < self.saas_probability(req, expected_weeks):
+        if req.u[U_ROUTE] < self.saas_probability(req, expected_weeks):
             req.route = "saas"
             req.due_week = week + SAAS_LEAD_WEEKS
             self.saas_pending.append(req)
             policy = m.lever("saas_policy")
             ledger.add("routed_saas", people)
-            if rng.random() < VIOLATION_SHARE[policy]:
+            if req.u[U_VIOLATION] < VIOLATION_SHARE[policy]:
                 ledger.add("violation", [req.requester, m.cmo, m.cio])
             return
         req.route = "it"
@@ -254,8 +280,7 @@ class RequestPipeline:
         wait = GOVERNANCE_WEEKS * ((1.0 - agility) if low_risk else 1.0)
         req.start_week = week + round(wait)
         req.effort_total = req.effort_left = self.effort(req.complexity, agility)
-        promise_rng = m.streams["promises"]
-        if promise_rng.random() < self.promise_probability(req):
+        if req.u[U_PROMISE] < self.promise_probability(req):
             req.promised = True
             # Marketing's date follows the business's wish, not IT's queue: about 30% optimistic.
             req.due_week = week + math.ceil(0.7 * expected_weeks)
@@ -313,7 +338,6 @@ class RequestPipeline:
             return
         week = m.steps
         budget = self.allowance[tech]
-        rng = m.streams["delivery"]
         for req in list(queue):
             if req.effort_left >= req.effort_total and week - req.raised_week > ABANDON_WEEKS:
                 queue.remove(req)
@@ -328,7 +352,7 @@ class RequestPipeline:
             budget -= spent
             if req.effort_left > 1e-9:
                 continue
-            if rng.random() > req.clarity and req.reworks < MAX_REWORKS:
+            if req.reworks < MAX_REWORKS and req.u[U_REWORK + req.reworks] > req.clarity:
                 req.reworks += 1
                 req.effort_left = 0.5 * req.effort_total
                 self.reworked_this_week += 1
@@ -336,7 +360,7 @@ class RequestPipeline:
                 continue
             queue.remove(req)
             skill = float(m.staff.tech_skill[tech])
-            missed = req.reworks >= MAX_REWORKS and rng.random() > req.clarity
+            missed = req.reworks >= MAX_REWORKS and req.u[U_MISSED] > req.clarity
             req.quality = (0.4 + 0.3 * skill + 0.3 * req.clarity) * (0.5 if missed else 1.0)
             self._deliver(req, integrated=True)
         self.allowance[tech] = budget
@@ -358,11 +382,11 @@ class RequestPipeline:
         if m.delivery_stopped:
             return
         week = m.steps
-        rng = m.streams["delivery"]
         while self.saas_pending and self.saas_pending[0].due_week <= week:
             req = self.saas_pending.popleft()
             skill = float(m.staff.tech_skill[req.requester])
-            req.quality = float(np.clip(0.5 + 0.25 * skill + 0.1 * rng.standard_normal(), 0.1, 1.0))
+            noise = 0.35 * (req.u[U_QUALITY] - 0.5)  # uniform noise, sd about 0.1
+            req.quality = float(np.clip(0.5 + 0.25 * skill + noise, 0.1, 1.0))
             m.data_flow.silo(SILO_WEIGHT[m.lever("saas_policy")])
             m.saas_tools += 1.0
             m.saas_owned[req.requester] += 1.0

@@ -1,0 +1,151 @@
+"""Directional tests of the patterns any honest version must show (MODEL.md section 11).
+
+Each claim is tested over 20 paired seeds (common random numbers): the paired mean difference must
+have the stated sign with a 95% interval that excludes zero. Each headline lever must also act
+through its own path (contacts and ties; requirement clarity; priority).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model import Organisation
+from sim.runner import release
+from sim.stats import mean_interval, paired_difference, require_effect
+
+pytestmark = pytest.mark.slow
+
+
+def column(runs, scenario: str, outcome: str) -> np.ndarray:
+    return runs[runs.scenario == scenario].sort_values("rep")[outcome].to_numpy()
+
+
+def effect(runs, scenario: str, outcome: str, control: str = "baseline"):
+    return paired_difference(column(runs, scenario, outcome), column(runs, control, outcome))
+
+
+@pytest.mark.parametrize("lever", ["shared_metrics", "colocation", "hybrid_hires"])
+def test_headline_lever_raises_cx_at_week_156(paired_runs, lever):
+    require_effect(effect(paired_runs, lever, "cx_index"), +1, f"{lever}: CX index at week 156")
+
+
+def test_colocation_acts_through_contacts_and_ties(paired_runs):
+    require_effect(effect(paired_runs, "colocation", "mean_cross_contacts"), +1,
+                   "colocation: weekly cross-department contacts")
+    require_effect(effect(paired_runs, "colocation", "cross_ties"), +1,
+                   "colocation: cross-department ties at week 156")
+    require_effect(effect(paired_runs, "colocation", "mean_fluency"), +1,
+                   "colocation: fluency at week 156")
+
+
+def test_hybrid_hires_act_through_requirement_clarity(paired_runs):
+    """Hybrids translate requirements: fewer requests come back for rework per request raised."""
+
+    def rework_rate(scenario):
+        runs = paired_runs
+        return (column(runs, scenario, "mean_requests_reworked")
+                / column(runs, scenario, "mean_requests_raised"))
+
+    diff = paired_difference(rework_rate("hybrid_hires"), rework_rate("baseline"))
+    require_effect(diff, -1, "hybrid hires: reworks per request raised")
+    # ...and not through contacts: the office is the same.
+    contacts = effect(paired_runs, "hybrid_hires", "mean_cross_contact_share")
+    assert abs(contacts.mean) < 0.02, f"hybrids should barely move the contact mix: {contacts}"
+
+
+def test_shared_metrics_act_through_it_priority(paired_runs):
+    require_effect(effect(paired_runs, "shared_metrics", "mean_it_priority"), +1,
+                   "shared metrics: share of IT effort on marketing's requests")
+    require_effect(effect(paired_runs, "shared_metrics", "mean_time_to_market"), -1,
+                   "shared metrics: time to market")
+
+
+def test_joint_occasions_add_contacts_but_little_cx(paired_runs):
+    """Kahn 1996: interaction is not collaboration."""
+    require_effect(effect(paired_runs, "joint_occasions", "mean_cross_contacts"), +1,
+                   "joint occasions: weekly cross-department contacts")
+    occasions = column(paired_runs, "joint_occasions", "cx_index")
+    shared = column(paired_runs, "shared_metrics", "cx_index")
+    base = column(paired_runs, "baseline", "cx_index")
+    # Occasions' CX gain is less than a third of the shared metric's, seed by seed.
+    diff = mean_interval((occasions - base) - (shared - base) / 3.0)
+    require_effect(diff, -1, "joint occasions' CX gain minus a third of shared metrics' gain")
+
+
+def test_fully_remote_cuts_cross_department_share_by_about_a_quarter(paired_runs):
+    """Yang et al. 2022: fully remote work, about -25% (band -35% to -15%)."""
+    remote = column(paired_runs, "remote", "mean_cross_contact_share")
+    office = column(paired_runs, "baseline", "mean_cross_contact_share")
+    change = mean_interval(remote / office - 1.0)
+    require_effect(change, -1, "remote: relative change of the cross-department contact share")
+    assert -0.35 <= change.low and change.high <= -0.15, f"outside the band [-35%, -15%]: {change}"
+
+
+def test_firm_that_stops_delivering_loses_cx(paired_runs):
+    """Rising expectations: Forrester CX Index 2022-2024, about -3.5 points a year (band -4.5 to
+    -2.5) for a firm that delivers nothing new."""
+    require_effect(effect(paired_runs, "stop_delivering", "cx_index"), -1,
+                   "stopping delivery at week 52: CX at week 156")
+    stopped = column(paired_runs, "stop_delivering", "cx_index")
+    at_stop = column(paired_runs, "stop_delivering", "cx_index_w52")
+    per_year = mean_interval((stopped - at_stop) / 2.0)
+    require_effect(per_year, -1, "CX change per year after delivery stops")
+    assert -4.5 <= per_year.mean <= -2.5, f"CX change per year {per_year} outside [-4.5, -2.5]"
+
+
+def test_saas_policy_trades_silos_for_speed(paired_runs):
+    """A forbidding policy (the default) cuts silos but slows delivery; laissez-faire the reverse."""
+    require_effect(effect(paired_runs, "laissez_faire", "mean_saas_share"), +1,
+                   "laissez-faire: share of requests bought as SaaS")
+    require_effect(effect(paired_runs, "laissez_faire", "integration_debt"), +1,
+                   "laissez-faire: integration debt at week 156")
+    require_effect(effect(paired_runs, "laissez_faire", "data_maturity"), -1,
+                   "laissez-faire: data maturity at week 156")
+    require_effect(effect(paired_runs, "laissez_faire", "mean_time_to_market"), -1,
+                   "laissez-faire: time to market")
+
+
+def _contacts_by_distance(seed: int) -> tuple[float, float]:
+    """Contacts per cross-department pair per week at about 2 m and at about 20 m, in a fully
+    colocated firm on one floor (IT interleaved among marketers)."""
+    model = Organisation(seed=seed, colocation=1.0, office_layout="same_floor",
+                         n_marketers=60, n_technologists=60, n_customers=500, weeks=40)
+    counts = {"near": 0, "far": 0}
+    original = model._thin_cross
+
+    def spy(src, dst, remote):
+        kept_src, kept_dst = original(src, dst, remote)
+        plan, dep = model.seating, model.staff.department
+        for a, b in zip(kept_src.tolist(), kept_dst.tolist(), strict=True):
+            if dep[a] == dep[b]:
+                continue
+            d = plan.distance_m(a, b)
+            if 1.9 <= d <= 2.1:
+                counts["near"] += 1
+            elif 18.0 <= d <= 22.0:
+                counts["far"] += 1
+        return kept_src, kept_dst
+
+    model._thin_cross = spy
+    model.run()
+    staff = np.flatnonzero(model.staff.joined)
+    near_pairs = far_pairs = 0
+    dep = model.staff.department
+    for a in staff:
+        for b in staff:
+            if a < b and dep[a] != dep[b]:
+                d = model.seating.distance_m(a, b)
+                near_pairs += 1.9 <= d <= 2.1
+                far_pairs += 18.0 <= d <= 22.0
+    release(model)
+    return counts["near"] / near_pairs, counts["far"] / far_pairs
+
+
+def test_contacts_fall_about_fourfold_from_2m_to_20m():
+    """Allen 1977; Waber et al. 2014: about 4:1 between 2 m and 20 m (band 3 to 5)."""
+    rates = np.array([_contacts_by_distance(seed) for seed in range(8)])
+    ratio = rates[:, 0].sum() / rates[:, 1].sum()
+    assert 3.0 <= ratio <= 5.0, f"contact ratio 2 m : 20 m = {ratio:.2f}, outside [3, 5]"
+    require_effect(mean_interval(np.log(rates[:, 0] / rates[:, 1])), +1,
+                   "log contact ratio 2 m : 20 m")
