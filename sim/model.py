@@ -48,13 +48,14 @@ from sim.office import ContactSampler, interleave, plan_office
 from sim.parameters import ParameterError, Parameters
 from sim.randomness import Streams
 from sim.trust import DepartmentTrust
-from sim.work import RequestPipeline
+from sim.work import LOW_RISK, RequestPipeline
 
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
 OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
 OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
 INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
+CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
 INCIDENT_HIT = 4.0  # experience points an incident costs every customer that week
 
 
@@ -351,6 +352,8 @@ class Organisation(mesa.Model):
         stats["requests_delivered"] = float(len(delivered))
         stats["requests_late"] = float(sum(r.delivered_week > r.due_week for r in delivered))
         stats["requests_reworked"] = float(self.pipeline.reworked_this_week)
+        stats["requests_promised"] = float(sum(r.promised for r in raised))
+        stats["requests_abandoned"] = float(self.pipeline.abandoned_this_week)
         stats["it_priority"] = priority
         # Marketers live with their SaaS tools: each week of use of an unintegrated tool.
         st = self.staff
@@ -360,10 +363,14 @@ class Organisation(mesa.Model):
 
     def _incidents(self, priority: float) -> int:
         """Incidents this week: more with integration debt and with less of IT's effort on its own
-        reliability work, a little more with light governance (fewer checks)."""
+        reliability work; under light governance each low-risk change shipped without the full
+        checks carries a small risk of its own."""
         reliability = 1.0 - priority
         rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
-        rate *= 1.0 + 0.3 * self.lever("governance_agility")
+        unchecked = sum(
+            r.route == "it" and r.complexity < LOW_RISK for r in self.pipeline.delivered_this_week
+        )
+        rate += CHANGE_RISK * self.lever("governance_agility") * unchecked
         return int(self.streams.week("incidents", self.steps).poisson(rate))
 
     def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:

@@ -23,6 +23,8 @@ WEEK_KEYS = (
     "requests_delivered",
     "requests_late",
     "requests_reworked",
+    "requests_promised",
+    "requests_abandoned",
     "it_priority",
     "churned",
     "churn",
@@ -99,6 +101,16 @@ def requests_late(m: Organisation) -> float:
 
 def requests_reworked(m: Organisation) -> float:
     return m.week_stats["requests_reworked"]
+
+
+def requests_promised(m: Organisation) -> float:
+    """Requests whose date marketing committed this week without IT's agreement."""
+    return m.week_stats["requests_promised"]
+
+
+def requests_abandoned(m: Organisation) -> float:
+    """Requests marketing gave up on this week after waiting too long for IT (unmet)."""
+    return m.week_stats["requests_abandoned"]
 
 
 def time_to_market(m: Organisation) -> float:
@@ -188,6 +200,8 @@ MODEL_REPORTERS = {
         requests_delivered,
         requests_late,
         requests_reworked,
+        requests_promised,
+        requests_abandoned,
         time_to_market,
         saas_share,
         tech_spend_outside_it,
