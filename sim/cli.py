@@ -1,7 +1,8 @@
 """The ``orgsim`` command line: a thin layer over the library (``python -m sim`` works too).
 
-Bad input (an unknown parameter, a value out of range, a missing scenario) prints one line naming
-what is wrong and how to fix it, and exits with status 2; nothing is written.
+Bad input (an unknown parameter, a value out of range, a malformed or missing scenario file, an
+output folder holding a different batch) prints one line naming what is wrong and how to fix it,
+and exits with status 2; nothing already stored is touched.
 """
 
 from __future__ import annotations
@@ -13,23 +14,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from sim import scenarios
 from sim.parameters import FIELDS, ParameterError, allowed, coerce
-from sim.randomness import replicate_seeds
+from sim.store import StoreError
 
 DEMO_SCENARIOS = ("baseline", "shared_metrics", "colocation", "hybrid_hires", "three_levers")
-DEMO_OUTCOMES = (
-    "cx_index",
-    "nps",
-    "churn",
-    "revenue_growth",
-    "margin",
-    "time_to_market",
-    "saas_share",
-    "cross_trust",
-)
 
 
 class UsageError(Exception):
@@ -50,10 +39,21 @@ def _workers(value: int | None) -> int:
     return value if value else (os.cpu_count() or 1)
 
 
+def _load_all(refs: Sequence[str]) -> list[scenarios.Scenario]:
+    loaded: list[scenarios.Scenario] = []
+    for ref in refs:
+        loaded.extend(scenarios.load_file(ref))
+    names = [s.name for s in loaded]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"scenario {dupes[0]!r} is given twice; name each scenario once")
+    return loaded
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     """List every parameter with its group, default, allowed values and meaning.
 
-    Example: orgsim params
+    Example: orgsim params -v
     """
     for name, f in FIELDS.items():
         meta = f.metadata
@@ -61,6 +61,26 @@ def cmd_params(args: argparse.Namespace) -> int:
         if args.verbose:
             print(f"{'':26} {meta['doc']}")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate scenario files without running them: TOML syntax, keys, parameter names, types
+    and ranges, sweeps.
+
+    Example: orgsim check scenarios/*.toml
+    """
+    bad = 0
+    for ref in args.files:
+        try:
+            loaded = scenarios.load_file(ref)
+        except scenarios.ScenarioError as exc:
+            print(f"orgsim: error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        first = loaded[0]
+        what = f"a sweep of {len(loaded)} points" if first.sweep_of else "one scenario"
+        print(f"ok  {first.source}: {first.sweep_of or first.name} ({what})")
+    return 2 if bad else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -93,81 +113,125 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Run the baseline and the headline levers on paired seeds and print, at the last week, each
-    outcome with its paired difference from the baseline and 95% interval.
+def _default_out(refs: Sequence[str]) -> Path:
+    stem = "+".join(Path(r).stem for r in refs)
+    return Path("results") / (stem[:80] or "batch")
 
-    Example: orgsim demo --reps 20 --workers 2
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run scenarios with paired replications on local worker processes, storing each run as it
+    finishes; the same command again resumes an interrupted batch and runs only what is missing.
+    Exit status: 0 all runs ok, 1 some runs failed (recorded with their errors), 2 bad input,
+    130 interrupted.
+
+    Example: orgsim batch baseline shared_metrics colocation --reps 20 --out results/levers
     """
-    from sim.runner import paired_table, run_paired
+    from sim.batch import run_batch
+    from sim.store import BatchStore
 
-    loaded = {name: scenarios.load(name) for name in DEMO_SCENARIOS}
-    overrides = {name: dict(s.overrides) for name, s in loaded.items()}
-    seeds = replicate_seeds(args.seed, args.reps)
-    started = time.perf_counter()
+    loaded = _load_all(args.scenarios)
+    out = Path(args.out) if args.out else _default_out(args.scenarios)
+    workers = _workers(args.workers)
     print(
-        f"orgsim demo: {len(overrides)} scenarios x {args.reps} paired replications, "
-        f"{args.weeks} weeks, master seed {args.seed}, {_workers(args.workers)} workers"
+        f"orgsim batch: {len(loaded)} scenarios x {args.reps} paired replications, master seed "
+        f"{args.seed}, {workers} workers -> {out}",
+        file=sys.stderr,
     )
-    results = run_paired(overrides, seeds, weeks=args.weeks, workers=_workers(args.workers))
-    elapsed = time.perf_counter() - started
-    table = paired_table(results, "baseline", DEMO_OUTCOMES)
-    print_demo_table(table)
-    runs = len(results)
+    result = run_batch(
+        loaded,
+        BatchStore(out),
+        reps=args.reps,
+        master_seed=args.seed,
+        weeks=args.weeks,
+        workers=workers,
+        fresh=args.fresh,
+        command=["orgsim", *sys.argv[1:]],
+        progress=not args.quiet,
+    )
+    if result.interrupted:
+        print(
+            f"orgsim: interrupted after {result.ran} runs; every finished run is stored. Resume "
+            "with the same command.",
+            file=sys.stderr,
+        )
+        return 130
+    rate = f", {result.runs_per_second:.2f} runs/s" if result.ran else ""
     print(
-        f"\n{runs} runs in {elapsed:.1f} s ({runs / elapsed:.2f} runs/s). Differences are paired "
-        "(same seed per replication) with 95% t-intervals; * marks an interval excluding zero."
+        f"{result.ran} runs done, {result.skipped} already stored, {result.failed} failed in "
+        f"{result.elapsed_s:.1f} s{rate}; results in {out}"
     )
+    if result.failed:
+        print(
+            f"orgsim: {result.failed} runs failed; their errors are in {out}/runs (columns "
+            "status, error) and in the report",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
-def print_demo_table(table: pd.DataFrame) -> None:
-    """Print means per scenario, then paired differences from the baseline with intervals."""
-    wide = table.pivot(index="scenario", columns="outcome", values="mean")
-    wide = wide.reindex(index=list(dict.fromkeys(table.scenario)), columns=list(DEMO_OUTCOMES))
-    with pd.option_context(
-        "display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format
-    ):
-        print("\nMeans at the last week:")
-        print(wide.to_string())
-    print("\nPaired difference from baseline [95% interval]:")
-    header = f"{'scenario':14}" + "".join(f"{o:>26}" for o in DEMO_OUTCOMES)
-    print(header)
-    for name in wide.index:
-        if name == "baseline":
-            continue
-        cells = []
-        for outcome in DEMO_OUTCOMES:
-            r = table[(table.scenario == name) & (table.outcome == outcome)].iloc[0]
-            star = "*" if (r["low"] > 0 or r["high"] < 0) else " "
-            cells.append(f"{r['diff']:+.3f} [{r['low']:+.3f},{r['high']:+.3f}]{star}")
-        print(f"{name:14}" + "".join(f"{c:>26}" for c in cells))
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write DIR/report/index.html (outcomes over time with 95% bands, paired differences from the
+    baseline as a forest plot, heat maps of sweeps) and DIR/report/summary.csv, and print the
+    summary table.
+
+    Example: orgsim report results/levers --baseline baseline
+    """
+    from sim.report import build_report, format_summary
+
+    report = build_report(Path(args.dir), baseline=args.baseline)
+    print(format_summary(report.summary))
+    print(f"\nreport: {report.index_html}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the baseline and the headline levers (shared metrics, colocation, hybrid hires, and all
+    three) on paired seeds on local processes, write the report, print its summary table.
+
+    Example: orgsim demo --reps 20 --workers 2
+    """
+    batch = argparse.Namespace(
+        scenarios=list(DEMO_SCENARIOS),
+        reps=args.reps,
+        seed=args.seed,
+        weeks=args.weeks,
+        workers=args.workers,
+        out=args.out,
+        fresh=False,
+        quiet=False,
+    )
+    status = cmd_batch(batch)
+    if status not in (0, 1):
+        return status
+    cmd_report(argparse.Namespace(dir=args.out, baseline="baseline"))
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orgsim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser(
-        "params",
-        help="list the parameters",
-        description=cmd_params.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "-v", "--verbose", action="store_true", help="also print each parameter's meaning"
-    )
-    p.set_defaults(func=cmd_params)
+    def command(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=func.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser(
-        "run",
-        help="run one firm",
-        description=cmd_run.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("scenario", help="scenario name (scenarios/NAME.toml) or path to a .toml file")
+    p = command("params", cmd_params, "list the parameters")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print each meaning")
+
+    p = command("check", cmd_check, "validate scenario files")
+    p.add_argument("files", nargs="+", help="scenario files or names")
+
+    p = command("run", cmd_run, "run one firm")
+    p.add_argument("scenario", help="scenario name (scenarios/NAME.toml) or a .toml file")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    p.add_argument("--weeks", type=int, help="weeks to run (default: the scenario's)")
+    p.add_argument("--weeks", type=int, help="weeks to run (default: the scenario's, 156)")
     p.add_argument(
         "--set",
         action="append",
@@ -177,19 +241,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--weekly", metavar="FILE", help="write the weekly outcomes as CSV")
     p.add_argument("--force", action="store_true", help="replace an existing --weekly file")
-    p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser(
-        "demo",
-        help="headline levers against the baseline, paired",
-        description=cmd_demo.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command("batch", cmd_batch, "paired replications of scenarios, resumable")
+    p.add_argument("scenarios", nargs="+", help="scenario names or .toml files")
     p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
     p.add_argument("--seed", type=int, default=2026, help="master seed (default 2026)")
-    p.add_argument("--weeks", type=int, default=156, help="weeks per run (default 156)")
+    p.add_argument("--weeks", type=int, help="weeks per run (default: the scenario's, 156)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.set_defaults(func=cmd_demo)
+    p.add_argument("--out", help="batch folder (default: results/<scenario names>)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start again: move the previous batch in --out aside (nothing is deleted)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = command("report", cmd_report, "HTML report of a batch")
+    p.add_argument("dir", help="batch folder")
+    p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+
+    p = command("demo", cmd_demo, "headline levers against the baseline: batch, then report")
+    p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
+    p.add_argument("--seed", type=int, default=2026, help="master seed (default 2026)")
+    p.add_argument("--weeks", type=int, help="weeks per run (default 156)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", default="results/demo", help="batch folder (default results/demo)")
     return parser
 
 
@@ -200,9 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             parser.error(f"--{flag} must be at least 1, got {value}")
+    if getattr(args, "seed", 0) < 0:
+        parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
+    from sim.report import ReportError
+
     try:
         return args.func(args)
-    except (UsageError, ParameterError, scenarios.ScenarioError) as exc:
+    except (UsageError, ParameterError, scenarios.ScenarioError, StoreError, ReportError) as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2
 
