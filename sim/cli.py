@@ -95,8 +95,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = {**scenario.overrides, **_parse_sets(args.set)}
     if args.weeks is not None:
         overrides["weeks"] = args.weeks
-    if args.weekly and Path(args.weekly).exists() and not args.force:
-        raise UsageError(f"{args.weekly} exists; choose another file or add --force to replace it")
+    if args.weekly:
+        weekly_path = Path(args.weekly)
+        if weekly_path.exists() and not args.force:
+            raise UsageError(
+                f"{args.weekly} exists; choose another file or add --force to replace it"
+            )
+        if not weekly_path.parent.is_dir():
+            raise UsageError(
+                f"--weekly {args.weekly}: folder {weekly_path.parent} does not "
+                "exist; create it first or choose another path"
+            )
     started = time.perf_counter()
     model = Organisation(seed=args.seed, **overrides)
     model.run()
@@ -145,7 +154,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         weeks=args.weeks,
         workers=workers,
         fresh=args.fresh,
-        command=["orgsim", *sys.argv[1:]],
+        command=["orgsim", *getattr(args, "argv", [])],
         progress=not args.quiet,
     )
     if result.interrupted:
@@ -271,7 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     for flag in ("reps", "weeks", "workers"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:

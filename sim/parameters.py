@@ -14,6 +14,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 SAAS_POLICIES = ("forbid", "guidelines", "laissez-faire")
 OFFICE_LAYOUTS = ("same_floor", "separate_floors", "separate_buildings")
 
@@ -566,6 +568,8 @@ def coerce(name: str, value: Any) -> Any:
         raise ParameterError(unknown_message(name))
     kind = FIELDS[name].type
     kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
+    if isinstance(value, np.generic):
+        value = value.item()  # a NumPy scalar from a sweep or a slider: its Python value
     try:
         if kind is bool and isinstance(value, str):
             low = value.strip().lower()

@@ -1,0 +1,201 @@
+"""The ``orgsim`` command line, through ``sim.cli.main`` (as sqlite-utils tests its CLI): every
+command's happy path, and bad input reported in one line with exit status 2 and no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import DEMO_SCENARIOS, main
+from sim.parameters import FIELDS
+from sim.reporters import OUTCOMES
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICK = ["--weeks", "10", "--seed", "3"]
+SMALL = ["--set", "n_customers=1000"]
+
+
+def _fails_cleanly(capsys, argv: list[str]) -> str:
+    """Run ``argv``, require exit status 2 with a one-line error and empty stdout; return stderr."""
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status == 2, (status, out, err)
+    assert out == ""
+    assert err.startswith("orgsim: error: ")
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+# -- params ---------------------------------------------------------------------------------------
+
+
+def test_params_lists_every_parameter(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert listed == list(FIELDS)
+    assert "shared_metrics" in out and "a number from 0.0 to 1.0" in out
+    assert "'forbid', 'guidelines', 'laissez-faire'" in out
+
+
+def test_params_verbose_adds_each_meaning(capsys):
+    assert main(["params", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    for f in FIELDS.values():
+        assert f.metadata["doc"] in out
+
+
+def test_python_dash_m_sim_params_runs():
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "params"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    names = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    assert names == list(FIELDS)
+
+
+# -- run ----------------------------------------------------------------------------------------
+
+
+def test_run_prints_a_summary(capsys):
+    assert main(["run", "baseline", *QUICK, *SMALL]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("scenario baseline, seed 3, 10 weeks")
+    reported = [line.split()[0] for line in lines[1:]]
+    assert reported == list(OUTCOMES)
+
+
+def test_run_is_reproducible_by_seed(capsys):
+    def summary(seed: str) -> list[str]:
+        assert main(["run", "baseline", "--weeks", "10", "--seed", seed, *SMALL]) == 0
+        return capsys.readouterr().out.splitlines()[1:]  # drop the line with the timing
+
+    first = summary("3")
+    assert summary("3") == first
+    assert summary("4") != first
+
+
+def test_run_applies_set_values(capsys, tmp_path):
+    target = tmp_path / "weeks.csv"
+    argv = ["run", "baseline", *QUICK, *SMALL, "--set", "joint_occasions=8", "--weekly"]
+    assert main([*argv, str(target), "--set", "joint_occasions=0"]) == 0
+    without = pd.read_csv(target, index_col="week")
+    target.unlink()
+    assert main([*argv, str(target)]) == 0
+    capsys.readouterr()
+    social = pd.read_csv(target, index_col="week")
+    assert without["lever_cost"].sum() == 0
+    assert social["lever_cost"].sum() > 0
+
+
+def test_unknown_parameter_suggests_the_closest_name(capsys):
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--set", "shared_metric=0.5"])
+    assert "unknown parameter 'shared_metric'" in err
+    assert "did you mean shared_metrics" in err
+
+
+def test_out_of_range_value_names_the_range(capsys):
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--set", "shared_metrics=2"])
+    assert "shared_metrics=2" in err
+    assert "out of range" in err
+    assert "from 0.0 to 1.0" in err
+
+
+def test_unreadable_value_is_refused(capsys):
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--set", "shared_metrics=abc"])
+    assert "shared_metrics='abc' cannot be read" in err
+    assert "a number from 0.0 to 1.0" in err
+
+
+def test_set_without_equals_is_refused(capsys):
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--set", "shared_metrics"])
+    assert "expected name=value" in err
+
+
+def test_unknown_scenario_lists_the_known_ones(capsys):
+    err = _fails_cleanly(capsys, ["run", "no_such_scenario", *QUICK])
+    assert "unknown scenario 'no_such_scenario'" in err
+    for name in DEMO_SCENARIOS:
+        assert name in err
+
+
+def test_scenario_file_with_a_typo_names_the_file_and_the_fix(capsys, tmp_path):
+    scenario = tmp_path / "typo.toml"
+    scenario.write_text('name = "typo"\n[parameters]\ncolocaton = 0.5\n')
+    err = _fails_cleanly(capsys, ["run", str(scenario), *QUICK])
+    assert str(scenario) in err
+    assert "did you mean colocation" in err
+
+
+def test_weekly_writes_a_csv_and_will_not_overwrite_without_force(capsys, tmp_path):
+    target = tmp_path / "weeks.csv"
+    assert main(["run", "baseline", *QUICK, *SMALL, "--weekly", str(target)]) == 0
+    assert f"written to {target}" in capsys.readouterr().out
+    df = pd.read_csv(target, index_col="week")
+    assert list(df.index) == list(range(11))
+    assert list(df.columns) == list(OUTCOMES)
+    written = target.read_bytes()
+
+    argv = ["run", "baseline", "--weeks", "10", "--seed", "4", *SMALL, "--weekly", str(target)]
+    err = _fails_cleanly(capsys, argv)
+    assert "--force" in err and str(target) in err
+    assert target.read_bytes() == written
+
+    assert main([*argv, "--force"]) == 0
+    capsys.readouterr()
+    assert target.read_bytes() != written
+
+
+def test_weekly_into_a_missing_directory_is_a_usage_error(capsys, tmp_path):
+    target = tmp_path / "no_such_dir" / "weeks.csv"
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, *SMALL, "--weekly", str(target)])
+    assert "no_such_dir" in err
+    assert not target.exists()
+
+
+def test_negative_seed_is_a_usage_error(capsys):
+    try:
+        status = main(["run", "baseline", "--weeks", "3", "--seed", "-1"])
+    except SystemExit as exc:  # refused by the argument parser, with its usage line
+        status = exc.code
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert "seed" in err and "-1" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("flag", ["--weeks", "--reps", "--workers"])
+def test_counts_below_one_are_usage_errors(capsys, flag):
+    command = "run" if flag == "--weeks" else "demo"
+    argv = [command, "baseline", flag, "0"] if command == "run" else [command, flag, "0"]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert f"{flag} must be at least 1" in capsys.readouterr().err
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def test_demo_prints_a_paired_table(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # whatever the demo stores goes under tmp_path
+    assert main(["demo", "--reps", "2", "--weeks", "10", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    first_words = {line.split()[0] for line in out.splitlines() if line.strip()}
+    for name in DEMO_SCENARIOS:
+        assert name in first_words, f"no row for {name}"
+    assert "baseline" in out
+    assert "cx_index" in out
+    assert "10 runs" in out
