@@ -23,10 +23,13 @@ def test_stored_baseline_is_reproduced():
     for run, outcomes in stored["runs"].items():
         for name, value in outcomes.items():
             new = fresh[run][name]
-            same = (math.isnan(value) and math.isnan(new)) or new == pytest.approx(value, rel=1e-9,
-                                                                                   abs=1e-12)
+            same = (math.isnan(value) and math.isnan(new)) or new == pytest.approx(
+                value, rel=1e-9, abs=1e-12
+            )
             if not same:
                 mismatches.append(f"{run} {name}: stored {value!r}, now {new!r}")
     if mismatches:
-        raise AssertionError("model output changed (run `make baseline` if deliberate, and "
-                             "record it in CHANGELOG.md):\n" + "\n".join(mismatches[:20]))
+        raise AssertionError(
+            "model output changed (run `make baseline` if deliberate, and "
+            "record it in CHANGELOG.md):\n" + "\n".join(mismatches[:20])
+        )

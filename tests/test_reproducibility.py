@@ -41,10 +41,16 @@ def test_levers_do_not_reshuffle_unrelated_streams():
     any lever, even hiring hybrids, leaves the weekly count of raised requests untouched until
     the hybrids join."""
     base = weekly(9, weeks=40)["requests_raised"]
-    for overrides in ({"colocation": 1.0}, {"shared_metrics": 1.0}, {"remote_share": 0.5},
-                      {"joint_occasions": 4.0}, {"saas_policy": "guidelines"}):
-        pd.testing.assert_series_equal(weekly(9, weeks=40, **overrides)["requests_raised"], base,
-                                       obj=str(overrides))
+    for overrides in (
+        {"colocation": 1.0},
+        {"shared_metrics": 1.0},
+        {"remote_share": 0.5},
+        {"joint_occasions": 4.0},
+        {"saas_policy": "guidelines"},
+    ):
+        pd.testing.assert_series_equal(
+            weekly(9, weeks=40, **overrides)["requests_raised"], base, obj=str(overrides)
+        )
     late_hires = weekly(9, weeks=40, hybrid_hires=4, hybrid_hires_start=20)["requests_raised"]
     pd.testing.assert_series_equal(late_hires.iloc[:20], base.iloc[:20])
     assert late_hires.iloc[20:].sum() >= base.iloc[20:].sum()
@@ -57,9 +63,14 @@ def test_seed_recorded_when_none_given():
 
 
 def test_mesa_batch_run_builds_and_runs_the_model():
-    rows = mesa.batch_run(Organisation, parameters={"shared_metrics": [0.0, 0.5], "seed": [3],
-                                                    "n_customers": [500]},
-                          iterations=1, max_steps=5, number_processes=1, display_progress=False)
+    rows = mesa.batch_run(
+        Organisation,
+        parameters={"shared_metrics": [0.0, 0.5], "seed": [3], "n_customers": [500]},
+        iterations=1,
+        max_steps=5,
+        number_processes=1,
+        display_progress=False,
+    )
     assert {row["shared_metrics"] for row in rows} == {0.0, 0.5}
     assert all("cx_index" in row for row in rows)
     assert max(row["Step"] for row in rows) >= 4

@@ -18,14 +18,19 @@ from sim.runner import simulate  # noqa: E402
 
 BASELINE_FILE = HERE / "baseline.json"
 SEEDS = (1, 2, 3)
-SCENARIOS = {"baseline": {}, "three_levers": {"shared_metrics": 0.5, "colocation": 0.5,
-                                               "hybrid_hires": 3}}
+SCENARIOS = {
+    "baseline": {},
+    "three_levers": {"shared_metrics": 0.5, "colocation": 0.5, "hybrid_hires": 3},
+}
 WEEKS = 104
 
 
 def compute() -> dict:
-    runs = {f"{name}/seed={seed}": simulate(overrides, seed, WEEKS)
-            for name, overrides in SCENARIOS.items() for seed in SEEDS}
+    runs = {
+        f"{name}/seed={seed}": simulate(overrides, seed, WEEKS)
+        for name, overrides in SCENARIOS.items()
+        for seed in SEEDS
+    }
     return {"version": __version__, "weeks": WEEKS, "scenarios": SCENARIOS, "runs": runs}
 
 
