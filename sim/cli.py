@@ -186,9 +186,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     Example: orgsim report results/levers --baseline baseline
     """
-    from sim.report import build_report, format_summary
+    from sim.report import build_report, format_summary, load_batch
 
-    report = build_report(Path(args.dir), baseline=args.baseline)
+    baseline = args.baseline
+    if baseline is None:
+        # Compare with "baseline" when the batch has one; a sweep alone needs no baseline.
+        baseline = "baseline" if "baseline" in load_batch(Path(args.dir)).scenarios else None
+    elif baseline.lower() == "none":
+        baseline = None
+    report = build_report(Path(args.dir), baseline=baseline)
     print(format_summary(report.summary))
     print(f"\nreport: {report.index_html}")
     return 0
@@ -267,7 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("report", cmd_report, "HTML report of a batch")
     p.add_argument("dir", help="batch folder")
-    p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="scenario to compare against (default: 'baseline' when the batch has it; "
+        "'none' for no comparison)",
+    )
 
     p = command("demo", cmd_demo, "headline levers against the baseline: batch, then report")
     p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")

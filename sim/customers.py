@@ -73,7 +73,7 @@ class CustomerBase:
         self.size = 0
         self.market_expectation = START_LEVEL
         # Start near the steady state: loss aversion on noisy experience costs a few points.
-        self._admit(n, rng, START_LEVEL - 3.0)
+        self._admit(n, rng, START_LEVEL + 1.0)
         self.tenure[:n] = rng.integers(0, 260, n)
         # Scratch buffers reused every week (no per-step allocation of large arrays).
         self._noise = np.zeros(cap, dtype=np.float32)

@@ -27,7 +27,7 @@ class DepartmentTrust:
     """
 
     def __init__(
-        self, memory: float, failure_weight: float, r0: float = 2.0, s0: float = 2.5
+        self, memory: float, failure_weight: float, r0: float = 2.0, s0: float = 4.0
     ) -> None:
         self.memory = memory
         self.failure_weight = failure_weight
