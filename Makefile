@@ -21,10 +21,10 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff format --check .
 
 format: setup
-	$(BIN)/ruff format sim tests benchmarks
+	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 test: lint

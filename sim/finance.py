@@ -52,7 +52,7 @@ class Ledger:
 class Accounts:
     """Weekly ledgers kept long enough for year-over-year comparisons."""
 
-    history: deque[Ledger] = field(default_factory=lambda: deque(maxlen=60))
+    history: deque[Ledger] = field(default_factory=lambda: deque(maxlen=70))
     one_off: float = 0.0  # lever costs incurred this week outside the weekly rates
 
     @property

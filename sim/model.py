@@ -53,6 +53,7 @@ from sim.work import LOW_RISK, RequestPipeline
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
 OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
 OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
+SURVEY_MEMORY = 60  # weeks of history the survey can look back on
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
 INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
 CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
@@ -118,6 +119,9 @@ class Organisation(mesa.Model):
         self.week_stats: dict[str, float] = reporters.empty_week()
         self.recent_deliveries: deque[tuple[int, int, str]] = deque()
         self.recent_routes: deque[tuple[int, str]] = deque()
+        # Weekly (marketing's trust in IT, IT's trust in marketing, IT priority) over the survey's
+        # window and a year before it, for questions that compare now with a year ago.
+        self.history: deque[tuple[float, float, float]] = deque(maxlen=SURVEY_MEMORY)
         self._seated_with: tuple | None = None
         self._seat_everyone()
         self.datacollector = mesa.DataCollector(model_reporters=reporters.MODEL_REPORTERS)
@@ -245,6 +249,9 @@ class Organisation(mesa.Model):
         self._serve_customers(stats, incidents)
         self._keep_accounts(stats, incidents)
         self.week_stats = stats
+        self.history.append(
+            (self.trust_marketing_in_it.value, self.trust_it_in_marketing.value, priority)
+        )
         self.datacollector.collect(self)
 
     def meet(self, stats: dict[str, float]) -> None:

@@ -44,6 +44,7 @@ START = "lever start"
 ENV = "environment"
 STRUCT = "structure"
 BEHAV = "behaviour"
+SURVEY = "survey"
 
 
 @dataclass(frozen=True)
@@ -476,6 +477,41 @@ class Parameters:
         unit="share",
         group=BEHAV,
         doc="Pay premium of a hybrid hire (Burning Glass 2019: 20-40%).",
+    )
+
+    # --- the survey instrument (MODEL.md section 8) -------------------------------------------
+    survey_week: int = _p(
+        104,
+        52,
+        1040,
+        unit="week",
+        group=SURVEY,
+        doc="Week at which the respondents answer, from their trailing 52 weeks.",
+    )
+    tolerance_cio: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of CIOs: a CIO answers yes when the perceived rate exceeds a "
+        "tolerance drawn from Beta with this mean (one distribution for every question).",
+    )
+    tolerance_cmo: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of CMOs, as tolerance_cio.",
+    )
+    tolerance_marketer: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of marketers, as tolerance_cio.",
     )
 
     def __post_init__(self) -> None:

@@ -23,6 +23,8 @@ PROCESSES = (
     "customers",
     "churn",
     "staff",
+    "survey",
+    "population",
 )
 
 
