@@ -35,15 +35,27 @@ FEATURE_AGEING = 0.0015  # weekly loss of freshness of delivered features
 RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
 
 
-class Offering:
-    """What the firm offers: the stock of delivered features, fading as they age."""
+REFERENCE_MARKETERS = 30  # marketing headcount that FEATURE_SCALE is set for
 
-    def __init__(self) -> None:
+
+class Offering:
+    """What the firm offers: the stock of delivered features, fading as they age.
+
+    Each marketer owns a slice of the customer journey, so a delivery improves the experience in
+    proportion to the slice it touches: the gain per delivery scales with
+    ``REFERENCE_MARKETERS / n_marketers``, and firms of any size face rising expectations alike.
+
+    Args:
+        n_marketers: marketing headcount of the firm.
+    """
+
+    def __init__(self, n_marketers: int = REFERENCE_MARKETERS) -> None:
         self.stock = 0.0
         self.delivered_value = 0.0
+        self.scale = FEATURE_SCALE * REFERENCE_MARKETERS / max(n_marketers, 1)
 
     def add(self, value_quality: float) -> None:
-        self.stock += FEATURE_SCALE * value_quality
+        self.stock += self.scale * value_quality
         self.delivered_value += value_quality
 
     def age(self) -> None:

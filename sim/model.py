@@ -106,7 +106,7 @@ class Organisation(mesa.Model):
         self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.ledger = ExperienceLedger(len(self.staff))
         self.data_flow = DataFlow()
-        self.offering = Offering()
+        self.offering = Offering(p.n_marketers)
         self.customers = CustomerBase(p.n_customers, self.streams["customers"])
         self.customer_summary = self.customers.summary()
         self.accounts = finance.Accounts()

@@ -81,12 +81,13 @@ def resolve(ref: str, directory: Path = SCENARIO_DIR) -> Path:
     candidate = directory / f"{ref}.toml"
     if candidate.exists():
         return candidate
-    known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
+    known = ", ".join(known_names(directory))
     raise ScenarioError(f"unknown scenario {ref!r}; known scenarios: {known}")
 
 
 def known_names(directory: Path = SCENARIO_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))
+    """Names of the scenario files in ``directory`` (industry populations left out)."""
+    return sorted(p.stem for p in directory.glob("*.toml") if "[draw." not in p.read_text())
 
 
 def load_file(ref: str, directory: Path = SCENARIO_DIR) -> list[Scenario]:
@@ -104,6 +105,11 @@ def load_file(ref: str, directory: Path = SCENARIO_DIR) -> list[Scenario]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     where = str(path)
+    if "draw" in data:
+        raise ScenarioError(
+            f"{where}: is an industry population ([draw] tables), not a scenario; "
+            "use it with 'orgsim survey'"
+        )
     for key in data:
         if key not in TOP_KEYS:
             raise ScenarioError(
