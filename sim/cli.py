@@ -258,6 +258,86 @@ def format_survey(table) -> str:
     return "\n".join(lines)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit an experiment's free parameters to its published targets (simulated method of moments:
+    Morris screening, CMA-ES on common random numbers, bootstrap intervals), re-run the best fit
+    on fresh firms, and write fit.json, predictions.csv and report.html. The same command again
+    resumes an interrupted calibration.
+
+    Example: orgsim calibrate experiments/fit_2016.toml --workers 2 --out results/fit_2016
+    """
+    from sim.calibration import calibrate
+    from sim.experiment import check_budget, load_experiment
+
+    experiment = load_experiment(args.experiment)
+    if args.budget is not None:
+        check_budget(experiment, args.budget, f"--budget {args.budget}")
+        experiment = experiment.with_budget(args.budget)
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    workers = _workers(args.workers)
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    log(
+        f"calibrating {experiment.name}: {len(experiment.free)} free parameters, "
+        f"{experiment.n_moments} targets, budget {experiment.budget} trials of {experiment.firms} "
+        f"firms, {workers} workers -> {out}"
+    )
+    fit = calibrate(experiment, out, workers=workers, fresh=args.fresh, log=log)
+    print(
+        fit.fit_table[
+            [
+                "target",
+                "observed",
+                "band_low",
+                "band_high",
+                "predicted",
+                "low",
+                "high",
+                "within_band",
+            ]
+        ].to_string(index=False, float_format="%.3f")
+    )
+    print("\nestimates [95% interval]:")
+    for name, value in fit.estimates.items():
+        low, high = fit.intervals[name]
+        print(f"  {name:22} {value:8.3f} [{low:.3f}, {high:.3f}]")
+    print(
+        f"outputs: {out / 'fit.json'}, {out / 'predictions.csv'}, {out / 'report.html'}; "
+        f"wall time {fit.wall_s / 60:.1f} min"
+    )
+    print(f"{fit.reproduced} of {fit.n_targets} targets reproduced within their 95% bands")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Global sensitivity analysis with SALib (Morris elementary effects or Sobol indices) of the
+    population's CX index at the survey week and of every survey share, over the levers and
+    behaviours listed in the experiment's [sensitivity] table; indices with 95% confidence
+    intervals, plotted. Resumes an interrupted analysis.
+
+    Example: orgsim sensitivity experiments/fit_2016.toml --method morris --budget 130
+    """
+    from sim.experiment import load_experiment
+    from sim.sensitivity import check_budget, format_indices, run_sensitivity
+
+    experiment = load_experiment(args.experiment)
+    if args.budget is not None:
+        check_budget(args.method, len(experiment.sensitivity), args.budget)
+    out = Path(args.out) if args.out else Path("results") / f"{experiment.name}-{args.method}"
+
+    def log(done: int, total: int) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] point {done}/{total}", file=sys.stderr, flush=True)
+
+    result = run_sensitivity(
+        experiment, args.method, args.budget, out=out, workers=_workers(args.workers), progress=log
+    )
+    print(format_indices(result))
+    print(f"wrote {result.files['report']}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the baseline and the headline levers (shared metrics, colocation, hybrid hires, and all
     three) on paired seeds on local processes, write the report, print its summary table.
@@ -347,6 +427,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    p = command("calibrate", cmd_calibrate, "fit parameters to the published figures")
+    p.add_argument("experiment", help="experiment file or name (experiments/NAME.toml)")
+    p.add_argument("--budget", type=int, help="CMA-ES trials (default: the experiment's)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default: results/<experiment name>)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start again: move a previous calibration in --out aside",
+    )
+
+    p = command("sensitivity", cmd_sensitivity, "SALib sensitivity of CX and survey shares")
+    p.add_argument("experiment", help="experiment file or name (experiments/NAME.toml)")
+    p.add_argument(
+        "--method",
+        choices=("morris", "sobol"),
+        default="morris",
+        help="Morris elementary effects (default) or Sobol indices",
+    )
+    p.add_argument("--budget", type=int, help="model evaluations (default: the method's)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default: results/<experiment>-<method>)")
+
     p = command("demo", cmd_demo, "headline levers against the baseline: batch, then report")
     p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
     p.add_argument("--seed", type=int, default=2026, help="master seed (default 2026)")
@@ -361,17 +464,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
-    for flag in ("reps", "weeks", "workers", "firms"):
+    for flag in ("reps", "weeks", "workers", "firms", "budget"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             parser.error(f"--{flag} must be at least 1, got {value}")
     if getattr(args, "seed", 0) < 0:
         parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
+    from sim.calibration import CalibrationError
+    from sim.experiment import ExperimentError
     from sim.report import ReportError
+    from sim.sensitivity import SensitivityError
 
     try:
         return args.func(args)
-    except (UsageError, ParameterError, scenarios.ScenarioError, StoreError, ReportError) as exc:
+    except (
+        UsageError,
+        ParameterError,
+        scenarios.ScenarioError,
+        StoreError,
+        ReportError,
+        ExperimentError,
+        CalibrationError,
+        SensitivityError,
+    ) as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2
 

@@ -194,9 +194,14 @@ def survey_firm(overrides: dict[str, Any], seed: int, firm: int) -> pd.DataFrame
     try:
         model.run(params.survey_week)
         answers = answer(model)
+        year = model.weekly().iloc[-52:]
     finally:
         release(model)
     answers.insert(0, "firm", firm)
+    # The firm's mechanism figures over the survey's year, for targets such as technology spend
+    # outside IT (Gartner) and monthly voluntary churn (Recurly benchmarks).
+    answers["firm_tech_spend_outside_it"] = float(year["tech_spend_outside_it"].mean())
+    answers["firm_monthly_churn"] = float(year["churn"].mean() * 52.0 / 12.0)
     return answers
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.stats import beta as beta_dist
 
 from sim.ledger import WINDOW
 from sim.work import PRIORITY_CAP
@@ -234,8 +235,11 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
     for the firm), ``rate`` (perceived), ``tolerance``, ``yes``, ``close_collaborators`` (the
     firm's classification), ``tech_savvy`` (marketers only; False elsewhere).
 
-    Tolerances are drawn from the model's own ``survey`` stream (or ``seed``), so the same firm
-    gives the same answers.
+    Tolerances are drawn by inverse CDF from a uniform number per respondent and question, taken
+    from the model's own ``survey`` stream (or ``seed``): the same firm gives the same answers,
+    and a higher mean tolerance raises every respondent's tolerance (a monotone coupling, which
+    keeps a calibration's objective smooth). The uniform is kept in column ``u``, so
+    :func:`reanswer` can answer again for other tolerances without re-running the firm.
     """
     from sim.randomness import stream
 
@@ -246,14 +250,13 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
     frames = []
     for qid, who in ITEMS:
         rate = rates[(qid, who)]
+        u = rng.random(rate.size)
         if who == "firm":
             tolerance = np.full(rate.size, np.nan)
             yes = rate > 0.5
             persons = np.array([-1])
         else:
-            mean = getattr(model.p, TOLERANCE_PARAMETER[who])
-            k = TOLERANCE_CONCENTRATION
-            tolerance = rng.beta(k * mean, k * (1.0 - mean), rate.size)
+            tolerance = tolerances(u, getattr(model.p, TOLERANCE_PARAMETER[who]))
             yes = rate > tolerance
             persons = (
                 people
@@ -267,6 +270,7 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
                     "respondent": who,
                     "person": persons,
                     "rate": rate,
+                    "u": u,
                     "tolerance": tolerance,
                     "yes": yes,
                     "close_collaborators": close,
@@ -276,6 +280,24 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def tolerances(u: np.ndarray, mean: float) -> np.ndarray:
+    """Tolerances of respondents with uniform draws ``u`` under a role's mean tolerance:
+    Beta(k mean, k (1 - mean)) by inverse CDF."""
+    k = TOLERANCE_CONCENTRATION
+    return beta_dist.ppf(u, k * mean, k * (1.0 - mean))
+
+
+def reanswer(answers: pd.DataFrame, means: dict[str, float]) -> pd.DataFrame:
+    """The same respondents' answers under other mean tolerances (``{"CIO": 0.4, ...}``): only
+    the thresholds move, the perceived rates are those the firms produced."""
+    out = answers.copy()
+    for who, mean in means.items():
+        rows = out.respondent == who
+        out.loc[rows, "tolerance"] = tolerances(out.loc[rows, "u"].to_numpy(), mean)
+        out.loc[rows, "yes"] = out.loc[rows, "rate"] > out.loc[rows, "tolerance"]
+    return out
 
 
 def compare_with_peers(answers: pd.DataFrame) -> pd.DataFrame:
