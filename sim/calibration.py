@@ -412,7 +412,7 @@ def calibrate(
     refit = evaluate(theta, e.refit_firms, fresh_seed)
     predictions = predict(e, refit, ji, draws, theta, kept)
     fit_table = fit_against_targets(e, refit, predictions)
-    mechanisms = mechanism_checks(theta, e, workers)
+    mechanisms = mechanism_checks(theta, e, workers, executor)
     reproduced = int(fit_table.within_band.sum())
     wall = time.perf_counter() - started
     intervals = {
@@ -544,7 +544,9 @@ def fit_against_targets(
     return pd.DataFrame(rows)
 
 
-def mechanism_checks(theta: dict[str, Any], e: Experiment, workers: int | None) -> pd.DataFrame:
+def mechanism_checks(
+    theta: dict[str, Any], e: Experiment, workers: int | None, executor: Executor | None = None
+) -> pd.DataFrame:
     """The mechanism figures not fitted on the population, measured at the fit on dedicated
     paired runs of a default-size firm: remote work's effect on the cross-department share, and
     the CX change per year of a firm that stops delivering; plus the fitted ones for reference."""
@@ -561,6 +563,7 @@ def mechanism_checks(theta: dict[str, Any], e: Experiment, workers: int | None) 
         },
         seeds,
         workers=workers,
+        executor=executor,
     )
 
     def col(name, what):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import scenarios
+from sim.cluster import ClusterError, executor_for
 from sim.parameters import FIELDS, ParameterError, allowed, coerce
 from sim.store import StoreError
 
@@ -155,17 +156,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
         f"{args.seed}, {workers} workers -> {out}",
         file=sys.stderr,
     )
-    result = run_batch(
-        loaded,
-        BatchStore(out),
-        reps=args.reps,
-        master_seed=args.seed,
-        weeks=args.weeks,
-        workers=workers,
-        fresh=args.fresh,
-        command=["orgsim", *getattr(args, "argv", [])],
-        progress=not args.quiet,
-    )
+    with executor_for(getattr(args, "scheduler", None)) as (executor, threads):
+        result = run_batch(
+            loaded,
+            BatchStore(out),
+            reps=args.reps,
+            master_seed=args.seed,
+            weeks=args.weeks,
+            workers=threads or workers,
+            executor=executor,
+            fresh=args.fresh,
+            command=["orgsim", *getattr(args, "argv", [])],
+            progress=not args.quiet,
+        )
     if result.interrupted:
         print(
             f"orgsim: interrupted after {result.ran} runs; every finished run is stored. Resume "
@@ -225,9 +228,17 @@ def cmd_survey(args: argparse.Namespace) -> int:
     if args.out and Path(args.out).exists() and not args.force:
         raise UsageError(f"{args.out} exists; choose another file or add --force to replace it")
     started = time.perf_counter()
-    with tqdm(total=args.firms, unit="firm", disable=args.quiet, file=sys.stderr) as bar:
+    with (
+        tqdm(total=args.firms, unit="firm", disable=args.quiet, file=sys.stderr) as bar,
+        executor_for(args.scheduler) as (executor, threads),
+    ):
         answers = run_survey(
-            population, args.firms, args.seed, workers=workers, progress=bar.update
+            population,
+            args.firms,
+            args.seed,
+            workers=threads or workers,
+            executor=executor,
+            progress=bar.update,
         )
     elapsed = time.perf_counter() - started
     table = shares(answers)
@@ -284,7 +295,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{experiment.n_moments} targets, budget {experiment.budget} trials of {experiment.firms} "
         f"firms, {workers} workers -> {out}"
     )
-    fit = calibrate(experiment, out, workers=workers, fresh=args.fresh, log=log)
+    with executor_for(args.scheduler) as (executor, threads):
+        fit = calibrate(
+            experiment,
+            out,
+            workers=threads or workers,
+            executor=executor,
+            fresh=args.fresh,
+            log=log,
+        )
     print(
         fit.fit_table[
             [
@@ -330,12 +349,37 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     def log(done: int, total: int) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] point {done}/{total}", file=sys.stderr, flush=True)
 
-    result = run_sensitivity(
-        experiment, args.method, args.budget, out=out, workers=_workers(args.workers), progress=log
-    )
+    with executor_for(args.scheduler) as (executor, threads):
+        result = run_sensitivity(
+            experiment,
+            args.method,
+            args.budget,
+            out=out,
+            workers=threads or _workers(args.workers),
+            executor=executor,
+            progress=log,
+        )
     print(format_indices(result))
     print(f"wrote {result.files['report']}")
     return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """Start the browser app (Mesa SolaraViz on a Solara server): watch a firm live, and compare a
+    batch's results on the results page. Bound to loopback unless --host says otherwise.
+
+    Example: orgsim viz --port 8765 --results results/demo
+    """
+    from sim.app import serve
+
+    if args.results is not None:
+        from sim.results_view import ResultsError, open_batch
+
+        try:
+            open_batch(args.results)
+        except ResultsError as exc:
+            raise UsageError(f"--results {args.results}: {exc}") from None
+    return serve(args.host, args.port, args.results)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -408,6 +452,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start again: move the previous batch in --out aside (nothing is deleted)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
+    )
 
     p = command("report", cmd_report, "HTML report of a batch")
     p.add_argument("dir", help="batch folder")
@@ -426,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="also write the shares as CSV")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
+    )
 
     p = command("calibrate", cmd_calibrate, "fit parameters to the published figures")
     p.add_argument("experiment", help="experiment file or name (experiments/NAME.toml)")
@@ -436,6 +490,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh",
         action="store_true",
         help="start again: move a previous calibration in --out aside",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
     )
 
     p = command("sensitivity", cmd_sensitivity, "SALib sensitivity of CX and survey shares")
@@ -449,6 +508,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=int, help="model evaluations (default: the method's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", help="output folder (default: results/<experiment>-<method>)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
+    )
+
+    p = command("viz", cmd_viz, "browser app: live firm and batch results")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--results", metavar="DIR", help="a batch folder for the results page")
 
     p = command("demo", cmd_demo, "headline levers against the baseline: batch, then report")
     p.add_argument("--reps", type=int, default=20, help="paired replications (default 20)")
@@ -486,6 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ExperimentError,
         CalibrationError,
         SensitivityError,
+        ClusterError,
     ) as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2

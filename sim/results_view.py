@@ -1,0 +1,319 @@
+"""What the browser's results page shows of a finished batch, computed from the stored results.
+
+A batch folder (:mod:`sim.store`) holds one row per run in ``runs/`` (outcomes at the last week)
+and one row per (run, week) in ``weeks/``. This module reads them, without re-running anything,
+into two views:
+
+- **bands**: each outcome week by week, per scenario, as the mean over replications inside its 95%
+  t-interval (:func:`sim.stats.mean_interval`, computed for all weeks at once);
+- **paired differences** at the end week: each scenario minus the baseline, replication by
+  replication (common random numbers), with the t-interval of the mean difference
+  (:func:`sim.stats.paired_difference`), drawn as a forest plot.
+
+Only finished runs enter; a difference uses the replications finished in both scenarios. Figures
+are plain matplotlib ``Figure`` objects (no pyplot state), small enough to send to a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats as st
+
+from sim.stats import paired_difference
+from sim.store import BatchStore, StoreError, run_key
+
+OUTCOMES = (
+    "cx_index",
+    "nps",
+    "churn",
+    "revenue",
+    "time_to_market",
+    "saas_share",
+    "cross_trust",
+)
+LABELS = {
+    "cx_index": "CX index (0-100)",
+    "nps": "NPS (-100 to 100)",
+    "churn": "churn (share/week)",
+    "revenue": "revenue (currency/week)",
+    "time_to_market": "time to market (weeks)",
+    "saas_share": "SaaS share of requests",
+    "cross_trust": "cross-department trust (0-1)",
+}
+WEEK0_UNDEFINED = ("churn", "revenue")  # zero at set-up: nothing has happened yet
+LEVEL = 0.95
+DPI = 100
+MAX_DEFAULT_SCENARIOS = 4  # scenarios ticked when a batch is opened: readable bands
+
+
+class ResultsError(ValueError):
+    """The folder cannot be shown as a batch; the message names the folder and what to do."""
+
+
+@dataclass(frozen=True)
+class BatchResults:
+    """A batch folder as the results page reads it: its manifest and one row per run."""
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names in manifest order, then any stored only in the runs table."""
+        names = list(self.manifest.get("scenarios") or {})
+        names += [s for s in self.runs["scenario"].drop_duplicates() if s not in names]
+        return names
+
+    @property
+    def finished(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == "ok"]
+
+    def default_baseline(self) -> str:
+        """``baseline`` when the batch has it, else its first scenario."""
+        return "baseline" if "baseline" in self.scenarios else self.scenarios[0]
+
+    def default_selection(self) -> list[str]:
+        """The baseline and the next few scenarios that are not points of a sweep."""
+        specs = self.manifest.get("scenarios") or {}
+        ordinary = [s for s in self.scenarios if not (specs.get(s) or {}).get("sweep_of")]
+        base = self.default_baseline()
+        rest = [s for s in (ordinary or self.scenarios) if s != base]
+        return [base, *rest[: MAX_DEFAULT_SCENARIOS - 1]]
+
+    def describe(self) -> str:
+        m = self.manifest
+        n_ok = len(self.finished)
+        return (
+            f"{self.path}: {len(self.scenarios)} scenarios, {m.get('reps', '?')} replications, "
+            f"{m.get('weeks', '?')} weeks, {n_ok} of {len(self.runs)} runs finished, "
+            f"status {m.get('status', 'unknown')}"
+        )
+
+
+def open_batch(folder: Path | str | None) -> BatchResults:
+    """Read a batch folder's manifest and runs.
+
+    Raises:
+        ResultsError: no folder given, or the folder is missing, is not a batch (no
+            ``manifest.json``), has a damaged manifest, or holds no stored run yet.
+    """
+    hint = "run `orgsim batch SCENARIO... --out DIR` first, then `orgsim viz --results DIR`"
+    if folder is None or not str(folder).strip():
+        raise ResultsError(f"No batch folder chosen: enter one above, or {hint}.")
+    path = Path(str(folder).strip()).expanduser()
+    if not path.exists():
+        raise ResultsError(f"No batch folder at {path}: it does not exist; {hint}.")
+    if not path.is_dir():
+        raise ResultsError(f"{path} is a file, not a batch folder; {hint}.")
+    store = BatchStore(path)
+    try:
+        manifest = store.read_manifest()
+    except StoreError as exc:
+        raise ResultsError(str(exc)) from None
+    if manifest is None or not isinstance(manifest, dict):
+        raise ResultsError(f"{path} is not a batch folder: it has no manifest.json; {hint}.")
+    runs = store.load_runs()
+    if runs.empty:
+        raise ResultsError(f"{path} holds no finished run yet (runs/ is empty); {hint}.")
+    missing = [c for c in ("scenario", "rep", "status") if c not in runs.columns]
+    if missing:
+        raise ResultsError(f"{path / 'runs'} lacks the column(s) {missing}; rerun the batch.")
+    runs = runs.assign(
+        scenario=runs["scenario"].astype(str),
+        rep=runs["rep"].astype(int),
+        status=runs["status"].astype(str),
+    )
+    # A replication stored twice (a failed run re-run on resume) counts once, finished preferred.
+    runs = (
+        runs.assign(_ok=runs["status"] == "ok")
+        .sort_values("_ok", kind="stable")
+        .drop_duplicates(["scenario", "rep"], keep="last")
+        .drop(columns="_ok")
+        .sort_values(["scenario", "rep"], kind="stable")
+        .reset_index(drop=True)
+    )
+    return BatchResults(path, manifest, runs)
+
+
+def load_weeks(
+    batch: BatchResults, scenarios: Sequence[str], outcomes: Sequence[str] = OUTCOMES
+) -> pd.DataFrame:
+    """The weekly rows of the finished runs of ``scenarios``: columns scenario, rep, week and the
+    outcomes. Only those runs' files are read, so a large sweep elsewhere in the batch costs
+    nothing."""
+    columns = ["scenario", "rep", "week", *outcomes]
+    ok = batch.finished
+    frames = []
+    for name in scenarios:
+        for rep in ok.loc[ok["scenario"] == name, "rep"]:
+            file = batch.path / "weeks" / f"{run_key(name, int(rep))}.parquet"
+            if file.exists():
+                frame = pd.read_parquet(file)
+                frames.append(frame[[c for c in columns if c in frame.columns]])
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    weeks = pd.concat(frames, ignore_index=True)
+    weeks["scenario"] = weeks["scenario"].astype(str)
+    return weeks
+
+
+def outcome_bands(weeks: pd.DataFrame, outcome: str, level: float = LEVEL) -> pd.DataFrame:
+    """Week-by-week mean of ``outcome`` across replications with its t-interval.
+
+    The numbers of :func:`sim.stats.mean_interval` on each (scenario, week), for all at once:
+    non-finite values are left out; ``low`` and ``high`` are NaN with fewer than two values.
+
+    Returns:
+        Columns scenario, week, mean, low, high, n; sorted by scenario then week.
+    """
+    values = weeks[["scenario", "week"]].assign(value=pd.to_numeric(weeks[outcome]).astype(float))
+    values.loc[~np.isfinite(values["value"]), "value"] = np.nan
+    grouped = values.groupby(["scenario", "week"], sort=True)["value"]
+    out = pd.DataFrame(
+        {"mean": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.count()}
+    ).reset_index()
+    n = out["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = st.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+        half = t * out["sd"].to_numpy() / np.sqrt(n)
+    out["low"] = out["mean"] - half
+    out["high"] = out["mean"] + half
+    return out[["scenario", "week", "mean", "low", "high", "n"]]
+
+
+def end_differences(
+    batch: BatchResults,
+    baseline: str,
+    scenarios: Sequence[str],
+    outcomes: Sequence[str] = OUTCOMES,
+    level: float = LEVEL,
+) -> pd.DataFrame:
+    """Each scenario minus ``baseline`` at the end week, paired by replication.
+
+    Returns:
+        One row per (scenario, outcome), baseline left out: mean, low, high and n (the number of
+        replications finished in both; the interval is NaN below two).
+    """
+    ok = batch.finished
+    base = ok[ok["scenario"] == baseline].set_index("rep")
+    rows = []
+    for name in scenarios:
+        if name == baseline:
+            continue
+        mine = ok[ok["scenario"] == name].set_index("rep")
+        common = mine.index.intersection(base.index).sort_values()
+        for outcome in outcomes:
+            if outcome not in mine.columns:
+                continue
+            diff = paired_difference(
+                mine.loc[common, outcome].to_numpy(dtype=float),
+                base.loc[common, outcome].to_numpy(dtype=float),
+                level,
+            )
+            rows.append(
+                {
+                    "scenario": name,
+                    "outcome": outcome,
+                    "mean": diff.mean,
+                    "low": diff.low,
+                    "high": diff.high,
+                    "n": diff.n,
+                }
+            )
+    return pd.DataFrame(rows, columns=["scenario", "outcome", "mean", "low", "high", "n"])
+
+
+# -- figures ---------------------------------------------------------------------------------------
+def scenario_colours(scenarios: Sequence[str]) -> dict[str, Any]:
+    """One colour per scenario, the same in every figure of the page."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {name: cmap(k % 10) for k, name in enumerate(scenarios)}
+
+
+def bands_figure(
+    weeks: pd.DataFrame, scenarios: Sequence[str], outcomes: Sequence[str] = OUTCOMES
+) -> Figure:
+    """Small multiples: each outcome over the weeks, a line and 95% band per scenario."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(10.0, 4.6), dpi=DPI)
+    axes = fig.subplots(2, 4).ravel()
+    colours = scenario_colours(scenarios)
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        shown = weeks[weeks["week"] > 0] if outcome in WEEK0_UNDEFINED else weeks
+        bands = outcome_bands(shown, outcome) if len(shown) else pd.DataFrame()
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        for name in scenarios:
+            b = bands[bands["scenario"] == name] if len(bands) else bands
+            if b.empty:
+                continue
+            ax.fill_between(b["week"], b["low"], b["high"], color=colours[name], alpha=0.2, lw=0)
+            ax.plot(b["week"], b["mean"], color=colours[name], lw=1.2, label=name)
+        ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("week", fontsize=7)
+    legend_ax = axes[len(outcomes)] if len(outcomes) < len(axes) else None
+    for ax in axes[len(outcomes) :]:
+        ax.axis("off")
+    if legend_ax is not None:
+        handles = [legend_ax.plot([], [], color=colours[s], lw=3, label=s)[0] for s in scenarios]
+        legend_ax.legend(
+            handles=handles,
+            loc="center",
+            fontsize=8,
+            frameon=False,
+            title="mean and 95% band",
+            title_fontsize=8,
+        )
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.1, hspace=0.55, wspace=0.35)
+    return fig
+
+
+def forest_figure(
+    diffs: pd.DataFrame,
+    baseline: str,
+    scenarios: Sequence[str],
+    outcomes: Sequence[str] = OUTCOMES,
+    colours: dict[str, Any] | None = None,
+) -> Figure:
+    """Forest plot: per outcome, each scenario's paired difference from the baseline at the end
+    week with its 95% interval; a zero line marks no effect. ``colours`` (by scenario) keeps the
+    colours of the bands figure."""
+    from matplotlib.ticker import MaxNLocator
+
+    others = [s for s in scenarios if s != baseline]
+    fig = Figure(figsize=(10.0, 1.4 + 0.5 * max(1, len(others))), dpi=DPI)
+    axes = fig.subplots(2, 4).ravel()
+    colours = colours or scenario_colours(scenarios)
+    for k, (ax, outcome) in enumerate(zip(axes, outcomes, strict=False)):
+        d = diffs[diffs["outcome"] == outcome].set_index("scenario") if len(diffs) else diffs
+        for y, name in enumerate(others):
+            if name not in d.index:
+                continue
+            row = d.loc[name]
+            if np.isfinite(row["low"]):
+                ax.plot([row["low"], row["high"]], [y, y], color=colours[name], lw=2)
+            ax.plot([row["mean"]], [y], "o", color=colours[name], ms=4)
+        ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
+        ax.set_yticks(range(len(others)))
+        ax.set_yticklabels(others if k % 4 == 0 else [], fontsize=7)
+        ax.set_ylim(-0.7, len(others) - 0.3)
+        ax.invert_yaxis()
+        ax.set_title(LABELS.get(outcome, outcome), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+    for ax in axes[len(outcomes) :]:
+        ax.axis("off")
+    fig.suptitle(f"Difference from {baseline} at the end week (paired, 95% interval)", fontsize=9)
+    fig.subplots_adjust(left=0.16, right=0.98, top=0.86, bottom=0.08, hspace=0.6, wspace=0.3)
+    return fig
