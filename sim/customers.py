@@ -1,7 +1,8 @@
 """Customers as a vectorised population, and the offering they experience (MODEL.md section 7).
 
 Per customer: expectation, cumulative satisfaction, tenure, an active flag and a fixed
-recommendation bias; all updated by one rule in NumPy, never by per-customer Python.
+recommendation bias (kept as the satisfaction from which the customer recommends); all updated
+by one rule in NumPy, never by per-customer Python.
 
 - Experience: the offering's level (delivered features, their quality and freshness) plus a
   consistency bonus from data maturity, with per-customer noise whose spread shrinks as maturity
@@ -33,6 +34,14 @@ MATURITY_BONUS = 8.0  # experience points of fully mature customer data (persona
 FEATURE_SCALE = 0.008  # experience points per unit of delivered value x quality
 FEATURE_AGEING = 0.0015  # weekly loss of freshness of delivered features
 RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
+LTR_SCALE = 6.0  # satisfaction points per point of likelihood to recommend
+PROMOTER_LTR = 8.5  # a likelihood to recommend that rounds to 9 or 10
+DETRACTOR_LTR = 6.5  # below this it rounds to 0-6
+# Churned rows are dropped once they are this share of the rows. Every weekly update runs over
+# all rows, so churned rows cost as much as active ones: at one half (the first version) a firm
+# carried 1.44 rows per customer on average; at one eighth about 1.06, for a copy of the arrays
+# every ~20 weeks (benchmarks/README.md).
+COMPACT_AT_CHURNED_SHARE = 0.125
 
 
 REFERENCE_MARKETERS = 30  # marketing headcount that FEATURE_SCALE is set for
@@ -80,16 +89,24 @@ class CustomerBase:
         self.expectation = np.zeros(cap, dtype=np.float32)
         self.satisfaction = np.zeros(cap, dtype=np.float32)
         self.tenure = np.zeros(cap, dtype=np.int32)
-        self.bias = np.zeros(cap, dtype=np.float32)
+        # Likelihood to recommend (0-10) is 7.5 + (s - REFERENCE) / 6 + bias, bias ~ N(0, 1.5):
+        # promoters score 8.5 or more, detractors below 6.5. Kept as the satisfaction at which the
+        # customer starts to promote, ref + 6 (1 - bias); they detract below that minus 12. A
+        # count is then two comparisons over the arrays, with no packing of the active rows.
+        self.promoter_from = np.zeros(cap, dtype=np.float32)
         self.active = np.zeros(cap, dtype=bool)
         self.size = 0
         self.market_expectation = START_LEVEL
+        # The CX index as last measured: the firm's reputation, which newcomers join with.
+        self.reputation = START_LEVEL + 1.0
         # Start near the steady state: loss aversion on noisy experience costs a few points.
-        self._admit(n, rng, START_LEVEL + 1.0)
+        self._admit(n, rng, self.reputation)
         self.tenure[:n] = rng.integers(0, 260, n)
         # Scratch buffers reused every week (no per-step allocation of large arrays).
         self._noise = np.zeros(cap, dtype=np.float32)
         self._work = np.zeros(cap, dtype=np.float32)
+        self._work2 = np.zeros(cap, dtype=np.float32)
+        self._mask = np.zeros(cap, dtype=bool)
 
     @property
     def n_active(self) -> int:
@@ -100,7 +117,17 @@ class CustomerBase:
         if need <= cap:
             return
         new_cap = max(need, 2 * cap)
-        for name in ("expectation", "satisfaction", "tenure", "bias", "active", "_noise", "_work"):
+        for name in (
+            "expectation",
+            "satisfaction",
+            "tenure",
+            "promoter_from",
+            "active",
+            "_noise",
+            "_work",
+            "_work2",
+            "_mask",
+        ):
             if not hasattr(self, name):
                 continue
             old = getattr(self, name)
@@ -109,13 +136,14 @@ class CustomerBase:
             setattr(self, name, arr)
 
     def compact(self) -> None:
-        """Drop churned rows when they outnumber active ones; order of active rows is kept."""
+        """Drop churned rows once they are :data:`COMPACT_AT_CHURNED_SHARE` of the rows; the order
+        of active rows is kept."""
         n = self.size
         act = self.active[:n]
         k = int(np.count_nonzero(act))
-        if k > n // 2:
+        if n - k <= COMPACT_AT_CHURNED_SHARE * n:
             return
-        for name in ("expectation", "satisfaction", "tenure", "bias"):
+        for name in ("expectation", "satisfaction", "tenure", "promoter_from"):
             arr = getattr(self, name)
             arr[:k] = arr[:n][act]
         self.active[:k] = True
@@ -131,7 +159,10 @@ class CustomerBase:
         # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
         self.satisfaction[start:stop] = prior + EXPECTATION_SPREAD * rng.standard_normal(count)
         self.tenure[start:stop] = 0
-        self.bias[start:stop] = RECOMMEND_SPREAD * rng.standard_normal(count)
+        bias = RECOMMEND_SPREAD * rng.standard_normal(count)
+        self.promoter_from[start:stop] = REFERENCE_SATISFACTION + LTR_SCALE * (
+            PROMOTER_LTR - 7.5 - bias
+        )
         self.active[start:stop] = True
         self.size = stop
 
@@ -144,24 +175,39 @@ class CustomerBase:
         weight: float,
         drift_per_week: float,
     ) -> None:
-        """One week of experience, disconfirmation, satisfaction and expectation updates."""
+        """One week of experience, disconfirmation, satisfaction and expectation updates.
+
+        Every step writes into the preallocated float32 buffers (no temporaries the size of the
+        customer base); the arithmetic is the same, operation by operation, as the plain
+        expression ``s = (1-w) s + w (x + c(gap) gap)``, so results do not depend on it.
+        """
         n = self.size
         x = self._noise[:n]
-        x[:] = rng.standard_normal(n, dtype=np.float32)
+        rng.standard_normal(dtype=np.float32, out=x)
         x *= spread
         x += level
         e, s, gap = self.expectation[:n], self.satisfaction[:n], self._work[:n]
         np.subtract(x, e, out=gap)
         # Disconfirmation: a surplus adds w+ * gap, a shortfall loss_aversion times as much.
-        coeff = np.where(
-            gap >= 0, DISCONFIRMATION_WEIGHT, DISCONFIRMATION_WEIGHT * loss_aversion
-        ).astype(np.float32)
-        gap *= coeff
+        # With loss aversion >= 1 that is min(w+ gap, w- gap) (max below 1): two plain products
+        # instead of a masked ufunc, which NumPy runs several times slower.
+        other = self._work2[:n]
+        np.multiply(gap, np.float32(DISCONFIRMATION_WEIGHT * loss_aversion), out=other)
+        gap *= np.float32(DISCONFIRMATION_WEIGHT)
+        pick = np.minimum if loss_aversion >= 1.0 else np.maximum
+        pick(gap, other, out=gap)
         gap += x
         s *= 1.0 - weight
-        s += weight * gap
+        gap *= weight
+        s += gap
         self.market_expectation += drift_per_week
-        e += MARKET_PULL * (self.market_expectation - e) + OWN_ADAPTATION * (x - e)
+        # e += pull (market - e) + adaptation (x - e), in place: gap and x are free again.
+        np.subtract(self.market_expectation, e, out=gap)
+        gap *= MARKET_PULL
+        np.subtract(x, e, out=x)
+        x *= OWN_ADAPTATION
+        gap += x
+        e += gap
         np.clip(s, 0.0, 100.0, out=s)
 
     def churn_and_acquire(
@@ -181,37 +227,53 @@ class CustomerBase:
         hazard *= -sensitivity
         np.exp(hazard, out=hazard)
         hazard *= base
-        u = rng.random(n, dtype=np.float32)
-        leaving = (u < hazard) & self.active[:n]
+        u = self._noise[:n]
+        rng.random(dtype=np.float32, out=u)
+        leaving = self._mask[:n]
+        np.less(u, hazard, out=leaving)
+        leaving &= self.active[:n]
         left = int(np.count_nonzero(leaving))
-        self.active[:n] &= ~leaving
+        self.active[:n] ^= leaving  # leaving is a subset of active: xor clears exactly those
         self.tenure[:n] += self.active[:n]
         newcomers = int(rng.poisson(max(new_customers_mean, 0.0)))
         if newcomers:
-            self._admit(newcomers, rng, self.mean_satisfaction())
+            self._admit(newcomers, rng, self.reputation)
         self.compact()
         return left
 
-    def mean_satisfaction(self) -> float:
+    def _active_values(self, values: np.ndarray, into: np.ndarray) -> np.ndarray:
+        """``values`` of the active rows, packed into the scratch buffer ``into``."""
         act = self.active[: self.size]
-        return float(self.satisfaction[: self.size][act].mean()) if act.any() else 0.0
+        k = int(np.count_nonzero(act))
+        return np.compress(act, values[: self.size], out=into[:k])
+
+    def mean_satisfaction(self) -> float:
+        s = self._active_values(self.satisfaction, self._noise)
+        return float(s.mean()) if s.size else 0.0
 
     def summary(self) -> dict[str, float]:
         """CX index (mean satisfaction, 0-100), NPS (promoters scoring 9-10 minus detractors
-        scoring 0-6, in points) and the number of promoters, in one pass over active customers.
+        scoring 0-6, in points) and the number of promoters; also updates :attr:`reputation`.
 
-        Likelihood to recommend (0-10) is satisfaction rescaled around the reference level plus
-        each customer's fixed bias.
+        Likelihood to recommend (0-10) is satisfaction rescaled around the reference level,
+        7.5 + (s - ref) / 6, plus each customer's fixed bias (see ``promoter_from``).
         """
-        act = self.active[: self.size]
-        s = self.satisfaction[: self.size][act]
+        s = self._active_values(self.satisfaction, self._noise)
         if s.size == 0:
             return {"cx_index": 0.0, "nps": 0.0, "promoters": 0.0}
-        ltr = 7.5 + (s - REFERENCE_SATISFACTION) / 6.0 + self.bias[: self.size][act]
-        promoters = int(np.count_nonzero(ltr >= 8.5))
-        detractors = int(np.count_nonzero(ltr < 6.5))
+        cx = float(s.mean(dtype=np.float64))
+        self.reputation = cx
+        n = self.size
+        sat, act, flag = self.satisfaction[:n], self.active[:n], self._mask[:n]
+        np.greater_equal(sat, self.promoter_from[:n], out=flag)
+        flag &= act
+        promoters = int(np.count_nonzero(flag))
+        shifted = np.add(sat, LTR_SCALE * (PROMOTER_LTR - DETRACTOR_LTR), out=self._work[:n])
+        np.less(shifted, self.promoter_from[:n], out=flag)
+        flag &= act
+        detractors = int(np.count_nonzero(flag))
         return {
-            "cx_index": float(s.mean(dtype=np.float64)),
+            "cx_index": cx,
             "nps": 100.0 * (promoters - detractors) / s.size,
             "promoters": float(promoters),
         }
