@@ -382,6 +382,36 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.results)
 
 
+def _demo_outdated(out: Path, seed: int, weeks: int | None) -> bool:
+    """Whether ``out`` holds a demo of another model version, seed or horizon.
+
+    ``make demo`` must keep working after the model changes, so the demo (and only the demo)
+    moves such a batch aside into ``out/superseded-*`` (nothing is deleted) instead of refusing.
+    """
+    from sim.parameters import Parameters
+    from sim.store import BatchStore, model_fingerprint
+
+    try:
+        old = BatchStore(out).read_manifest()
+    except StoreError:
+        return False  # not a readable batch: let the batch command say so
+    if old is None:
+        return False
+    horizon = weeks if weeks is not None else Parameters().weeks
+    outdated = (
+        old.get("environment", {}).get("model_fingerprint") != model_fingerprint()
+        or old.get("master_seed") != seed
+        or old.get("weeks") != horizon
+    )
+    if outdated:
+        print(
+            f"{out} holds a demo of another model version, seed or horizon: moving it aside "
+            f"into {out}/superseded-*",
+            file=sys.stderr,
+        )
+    return outdated
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the baseline and the headline levers (shared metrics, colocation, hybrid hires, and all
     three) on paired seeds on local processes, write the report, print its summary table.
@@ -395,7 +425,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         weeks=args.weeks,
         workers=args.workers,
         out=args.out,
-        fresh=False,
+        fresh=_demo_outdated(Path(args.out), args.seed, args.weeks),
         quiet=False,
     )
     status = cmd_batch(batch)

@@ -199,3 +199,22 @@ def test_demo_prints_a_paired_table(capsys, tmp_path, monkeypatch):
     assert "baseline" in out
     assert "cx_index" in out
     assert "10 runs" in out
+
+
+def test_demo_moves_a_demo_of_another_horizon_aside_and_keeps_it(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["demo", "--reps", "1", "--workers", "1"]
+    assert main([*argv, "--weeks", "4"]) == 0
+    first = sorted(p.name for p in (tmp_path / "results/demo/runs").iterdir())
+    capsys.readouterr()
+    # Same demo again: resumed, nothing re-run, nothing moved.
+    assert main([*argv, "--weeks", "4"]) == 0
+    assert "0 runs done" in capsys.readouterr().out
+    assert not list((tmp_path / "results/demo").glob("superseded-*"))
+    # Another horizon (as after a model change): the old demo is moved aside, not refused.
+    assert main([*argv, "--weeks", "5"]) == 0
+    assert "moving it aside" in capsys.readouterr().err
+    (aside,) = (tmp_path / "results/demo").glob("superseded-*")
+    assert sorted(p.name for p in (aside / "runs").iterdir()) == first
+    runs = pd.read_parquet(tmp_path / "results/demo/runs")
+    assert len(runs) == len(DEMO_SCENARIOS)
