@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from scipy import stats as st
 
-from sim.reporters import MODEL_REPORTERS
+from sim.reporters import BOUNDS, MODEL_REPORTERS
 from sim.stats import mean_interval, paired_difference
 
 REPORT_OUTCOMES = (
@@ -240,7 +240,7 @@ def time_bands(weeks: pd.DataFrame, outcome: str, level: float = LEVEL) -> pd.Da
     """Week-by-week mean of ``outcome`` across replications, with its t-interval.
 
     The same numbers as :func:`sim.stats.mean_interval` on each (scenario, week), computed for all
-    groups at once.
+    groups at once, clipped to the values the outcome can take (:data:`sim.reporters.BOUNDS`).
 
     Returns:
         Columns ``scenario``, ``week``, ``mean``, ``low``, ``high``, ``n`` (finite values); ``low``
@@ -254,8 +254,9 @@ def time_bands(weeks: pd.DataFrame, outcome: str, level: float = LEVEL) -> pd.Da
     with np.errstate(invalid="ignore", divide="ignore"):
         t = st.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
         half = t * out["sd"].to_numpy() / np.sqrt(n)
-    out["low"] = out["mean"] - half
-    out["high"] = out["mean"] + half
+    low, high = BOUNDS.get(outcome, (None, None))
+    out["low"] = (out["mean"] - half).clip(lower=low)
+    out["high"] = (out["mean"] + half).clip(upper=high)
     return out[["scenario", "week", "mean", "low", "high", "n"]].sort_values(["scenario", "week"])
 
 

@@ -220,3 +220,43 @@ MODEL_REPORTERS = {
     )
 }
 OUTCOMES = tuple(MODEL_REPORTERS)
+
+_SHARES = (
+    "churn",
+    "saas_share",
+    "tech_spend_outside_it",
+    "data_maturity",
+    "cross_trust",
+    "trust_marketing_in_it",
+    "trust_it_in_marketing",
+    "cross_contact_share",
+    "mean_fluency",
+    "it_priority",
+)
+_COUNTS_AND_AMOUNTS = (
+    "active_customers",
+    "revenue",
+    "costs",
+    "lever_cost",
+    "requests_raised",
+    "requests_delivered",
+    "requests_late",
+    "requests_reworked",
+    "requests_promised",
+    "requests_abandoned",
+    "time_to_market",
+    "integration_debt",
+    "cross_contacts",
+    "contacts",
+    "cross_ties",
+    "incidents",
+)
+# The values an outcome can take (None: unbounded). A t-interval of a mean from few replications
+# can reach past them (a share's band below 0); the plots clip bands here, which keeps their
+# coverage, since the true mean lies inside the bounds.
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "cx_index": (0.0, 100.0),
+    "nps": (-100.0, 100.0),
+    **{name: (0.0, 1.0) for name in _SHARES},
+    **{name: (0.0, None) for name in _COUNTS_AND_AMOUNTS},
+}

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats as st
 
+from sim.report import time_bands
 from sim.stats import paired_difference
 from sim.store import BatchStore, StoreError, run_key
 
@@ -166,27 +166,15 @@ def load_weeks(
 
 
 def outcome_bands(weeks: pd.DataFrame, outcome: str, level: float = LEVEL) -> pd.DataFrame:
-    """Week-by-week mean of ``outcome`` across replications with its t-interval.
-
-    The numbers of :func:`sim.stats.mean_interval` on each (scenario, week), for all at once:
-    non-finite values are left out; ``low`` and ``high`` are NaN with fewer than two values.
+    """Week-by-week mean of ``outcome`` across replications with its t-interval: the CLI
+    report's :func:`sim.report.time_bands` (clipped to the outcome's bounds), so both pages
+    show the same numbers.
 
     Returns:
         Columns scenario, week, mean, low, high, n; sorted by scenario then week.
     """
-    values = weeks[["scenario", "week"]].assign(value=pd.to_numeric(weeks[outcome]).astype(float))
-    values.loc[~np.isfinite(values["value"]), "value"] = np.nan
-    grouped = values.groupby(["scenario", "week"], sort=True)["value"]
-    out = pd.DataFrame(
-        {"mean": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.count()}
-    ).reset_index()
-    n = out["n"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = st.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
-        half = t * out["sd"].to_numpy() / np.sqrt(n)
-    out["low"] = out["mean"] - half
-    out["high"] = out["mean"] + half
-    return out[["scenario", "week", "mean", "low", "high", "n"]]
+    frame = weeks.assign(**{outcome: pd.to_numeric(weeks[outcome]).astype(float)})
+    return time_bands(frame, outcome, level).reset_index(drop=True)
 
 
 def end_differences(

@@ -233,14 +233,29 @@ def test_time_bands_on_a_hand_made_frame():
     bands = time_bands(weeks, "cx_index").set_index(["scenario", "week"])
     half = st.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)  # values 1, 2, 3: sd 1, n 3
     assert bands.loc[("a", 0), "mean"] == pytest.approx(2.0)
-    assert bands.loc[("a", 0), "low"] == pytest.approx(2.0 - half)
+    assert 2.0 - half < 0  # a t-interval past the CX index's floor ...
+    assert bands.loc[("a", 0), "low"] == 0.0  # ... is clipped to it
     assert bands.loc[("a", 0), "high"] == pytest.approx(2.0 + half)
     expected = mean_interval([5.0, 7.0])  # the NaN replication is left out
     assert bands.loc[("a", 1), ["mean", "low", "high", "n"]].tolist() == pytest.approx(
-        [expected.mean, expected.low, expected.high, 2]
+        [expected.mean, max(expected.low, 0.0), expected.high, 2]
     )
     single = bands.loc[("b", 1)]
     assert single["mean"] == 9.0 and np.isnan(single["low"]) and np.isnan(single["high"])
+
+
+def test_time_bands_stay_within_what_an_outcome_can_take():
+    # Two replications of a share far apart: the t-interval (t = 12.7) reaches far past [0, 1].
+    weeks = pd.DataFrame(
+        {"scenario": ["a", "a"], "rep": [0, 1], "week": [5, 5], "saas_share": [0.1, 0.9]}
+    )
+    raw = mean_interval([0.1, 0.9])
+    assert raw.low < 0 and raw.high > 1
+    band = time_bands(weeks, "saas_share").iloc[0]
+    assert (band["low"], band["mean"], band["high"]) == pytest.approx((0.0, 0.5, 1.0))
+    # An unbounded outcome keeps its interval.
+    weeks = weeks.rename(columns={"saas_share": "margin"})
+    assert time_bands(weeks, "margin").iloc[0]["low"] == pytest.approx(raw.low)
 
 
 def _hand_batch(runs: pd.DataFrame, names: list[str]) -> Batch:
