@@ -42,7 +42,7 @@ from matplotlib.patches import Rectangle
 
 from sim.agents import EMBEDDED, HYBRID, IT, LEAD, MARKETING, STAFF
 from sim.model import Organisation
-from sim.parameters import DEFAULTS, FIELDS, LEVER, STRUCT, ParameterError
+from sim.parameters import DEFAULTS, FIELDS, LEVER, START, STRUCT, ParameterError
 from sim.results_view import (
     LABELS,
     WEEK0_UNDEFINED,
@@ -69,7 +69,9 @@ RESULTS_ENV = "ORGSIM_RESULTS"
 DEFAULT_SEED = 0  # the CLI's default: the page's first firm is `orgsim run baseline`
 DPI = 80  # figures are re-encoded as PNG every week: small and few (MESA_NOTES.md)
 APP_NAME = "orgsim: marketing and IT"
-CONTROL_GROUPS = (LEVER, STRUCT)  # lever start weeks stay at week 0 on the live page
+# Levers, then the week each lever starts (a lever can be introduced mid-run, as in scenario
+# files' [start_weeks]), then the firm's structure.
+CONTROL_GROUPS = (LEVER, START, STRUCT)
 
 DEPARTMENT_COLOURS = {MARKETING: "#e0802f", IT: "#2f6db0"}
 ROLE_MARKERS = {STAFF: "o", HYBRID: "D", EMBEDDED: "^", LEAD: "*"}
@@ -139,7 +141,8 @@ def control_for(name: str) -> dict[str, Any]:
 
 
 def model_params() -> dict[str, dict[str, Any]]:
-    """A control for every lever, then every structure parameter, generated from FIELDS."""
+    """A control for every lever, its start week, then every structure parameter, generated from
+    FIELDS."""
     return {
         name: control_for(name)
         for group in CONTROL_GROUPS

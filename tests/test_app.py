@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from sim import app
 from sim.agents import IT
 from sim.model import Organisation
-from sim.parameters import FIELDS, LEVER, LEVERS, STRUCT, Parameters
+from sim.parameters import FIELDS, LEVER, LEVERS, START, STRUCT, Parameters
 from sim.results_view import (
     OUTCOMES,
     ResultsError,
@@ -38,12 +38,14 @@ SMALL = {"n_marketers": 6, "n_technologists": 6, "n_customers": 300}
 
 
 # -- controls ------------------------------------------------------------------------------------
-def test_every_lever_and_structure_parameter_has_a_control_with_the_model_default():
+def test_every_lever_its_start_week_and_structure_parameter_has_a_control_with_the_default():
     params = app.model_params()
-    wanted = [n for n, f in FIELDS.items() if f.metadata["group"] in (LEVER, STRUCT)]
-    assert list(params) == [n for n in wanted if n in LEVERS] + [
-        n for n in wanted if n not in LEVERS
-    ]
+
+    def group(g: str) -> list[str]:
+        return [n for n, f in FIELDS.items() if f.metadata["group"] == g]
+
+    assert list(params) == group(LEVER) + group(START) + group(STRUCT)
+    assert {f"{lever}_start" for lever in LEVERS} <= set(params)
     defaults = Parameters()
     for name, spec in params.items():
         f = FIELDS[name]
@@ -87,6 +89,18 @@ def test_live_firm_is_the_cli_run_with_that_seed():
     for _ in range(6):
         live.step()
     cli = Organisation(seed=7, **values).run(6)
+    pd.testing.assert_frame_equal(live.weekly(), cli.weekly())
+
+
+def test_a_start_week_from_the_page_introduces_the_lever_mid_run():
+    values = {**SMALL, "shared_metrics": 0.5, "shared_metrics_start": 4}
+    live = app.LiveFirm(seed=3, **values)
+    levels = []
+    for _ in range(6):
+        levels.append(live.lever("shared_metrics"))
+        live.step()
+    assert levels[0] == 0.0 and levels[-1] == 0.5
+    cli = Organisation(seed=3, **values).run(6)
     pd.testing.assert_frame_equal(live.weekly(), cli.weekly())
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -176,7 +177,13 @@ def test_live_page(tmp_path):
     with running_server(tmp_path) as url, browser_page() as page:
         page.goto(url, timeout=PAGE_S * 1000)
         _text(page, "Step: 0")
-        for label in ("colocation (share)", "shared_glossary", "saas_policy", "Seed (applied"):
+        for label in (
+            "colocation (share)",
+            "colocation_start (week)",
+            "shared_glossary",
+            "saas_policy",
+            "Seed (applied",
+        ):
             _text(page, label)
         for name in ("floor-plan", "network", "customers", "delivery"):
             _figure(page, name)
@@ -188,8 +195,9 @@ def test_live_page(tmp_path):
 
         # A lever and the seed, applied by Reset: the firm shown is the CLI run with both.
         # Vuetify draws its own box over the input: click the label, as a person would.
-        page.locator("label", has_text="shared_glossary").click()
-        assert page.get_by_label("shared_glossary").is_checked()
+        # Exact names: "shared_glossary_start (week)" is a control too.
+        page.locator("label").filter(has_text=re.compile(r"^\s*shared_glossary\s*$")).click()
+        assert page.get_by_label("shared_glossary", exact=True).is_checked()
         _seed(page, 7)
         page.get_by_role("button", name="Reset").click()
         _text(page, "Step: 0", STEP_MS)
