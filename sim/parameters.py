@@ -482,11 +482,11 @@ class Parameters:
     # --- the survey instrument (MODEL.md section 8) -------------------------------------------
     survey_week: int = _p(
         104,
-        52,
+        65,  # sim.survey.MIN_HISTORY: the trailing year plus a quarter for year-ago comparisons
         1040,
         unit="week",
         group=SURVEY,
-        doc="Week at which the respondents answer, from their trailing 52 weeks.",
+        doc="Week at which the respondents answer, from their trailing 52 weeks (at least 65).",
     )
     tolerance_cio: float = _p(
         0.5,

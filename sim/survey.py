@@ -35,6 +35,10 @@ from scipy.stats import beta as beta_dist
 from sim.ledger import WINDOW
 from sim.work import PRIORITY_CAP
 
+# Weeks a firm must have run before its survey: the trailing year, and a quarter more for the
+# year-ago comparisons (relationship improved, growth).
+MIN_HISTORY = WINDOW + 13
+
 if TYPE_CHECKING:
     from sim.model import Organisation
 
@@ -120,11 +124,11 @@ def perceptions(model: Organisation) -> dict[tuple[str, str], np.ndarray]:
     questions, 1.0 for yes and 0.0 for no. Marketers' items hold one rate per marketer.
 
     Raises:
-        SurveyError: fewer than 53 weeks of history.
+        SurveyError: fewer than :data:`MIN_HISTORY` weeks of history.
     """
-    if len(model.history) < WINDOW + 1 or len(model.accounts.history) < WINDOW + 13:
+    if len(model.history) < WINDOW + 1 or len(model.accounts.history) < MIN_HISTORY:
         raise SurveyError(
-            f"the survey needs at least {WINDOW + 13} weeks of history; the model has "
+            f"the survey needs at least {MIN_HISTORY} weeks of history; the model has "
             f"run {model.steps}"
         )
     led = model.ledger

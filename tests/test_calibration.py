@@ -116,30 +116,39 @@ def test_parameters_are_recovered_from_model_generated_data(tmp_path):
         assert low <= value <= high, f"{name}: truth {value} outside [{low:.3f}, {high:.3f}]"
 
 
-def test_interrupted_calibration_resumes_without_rerunning(tmp_path, monkeypatch):
-    experiment = load_experiment(str(write_experiment(tmp_path, firms=6)))
-    out = tmp_path / "out"
-    first = calibration.calibrate(experiment, out, workers=2, log=lambda _: None)
+@pytest.fixture(scope="module")
+def finished_tiny(tmp_path_factory) -> tuple[Path, Path, calibration.Fit]:
+    """One finished tiny calibration (6 firms), shared by the tests that need one to exist."""
+    folder = tmp_path_factory.mktemp("finished")
+    exp = write_experiment(folder, firms=6)
+    out = folder / "out"
+    result = calibration.calibrate(load_experiment(str(exp)), out, workers=2, log=lambda _: None)
+    return exp, out, result
+
+
+def test_interrupted_calibration_resumes_without_rerunning(finished_tiny, monkeypatch):
+    exp, out, first = finished_tiny
     evaluations = (out / "evaluations.jsonl").read_text().count("\n")
     calls = []
     original = calibration.run_survey
     monkeypatch.setattr(
         calibration, "run_survey", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
+    experiment = load_experiment(str(exp))
     second = calibration.calibrate(experiment, out, workers=2, log=lambda _: None)
     assert calls == []  # every evaluation came from the cache and the stored study
     assert (out / "evaluations.jsonl").read_text().count("\n") == evaluations
     assert second.estimates == first.estimates
 
 
-def test_calibration_refuses_another_experiments_folder(tmp_path, capsys):
-    exp = write_experiment(tmp_path, firms=6)
-    out = tmp_path / "out"
-    assert main(["calibrate", str(exp), "--workers", "2", "--out", str(out)]) == 0
-    exp.write_text(exp.read_text().replace("seed = 3", "seed = 4"))
-    capsys.readouterr()
-    assert main(["calibrate", str(exp), "--workers", "2", "--out", str(out)]) == 2
+def test_calibration_refuses_another_experiments_folder(finished_tiny, tmp_path, capsys):
+    exp, out, _ = finished_tiny
+    other = tmp_path / "fit.toml"
+    other.write_text(exp.read_text().replace("seed = 3", "seed = 4"))
+    before = (out / "fit.json").read_bytes()
+    assert main(["calibrate", str(other), "--workers", "2", "--out", str(out)]) == 2
     assert "another experiment" in capsys.readouterr().err
+    assert (out / "fit.json").read_bytes() == before  # nothing stored was touched
 
 
 @pytest.mark.parametrize(

@@ -155,14 +155,14 @@ def test_killed_driver_resumes_on_dask(cluster, files, tmp_path):
 def test_calibration_on_dask_equals_local(cluster, tmp_path):
     pop = tmp_path / "pop.toml"
     pop.write_text(
-        f'name = "p"\n[fixed]\nweeks = 70\nsurvey_week = 70\n{SMALL}'
+        f'name = "p"\n[fixed]\nweeks = 65\nsurvey_week = 65\n{SMALL}'
         '[draw.shared_metrics]\ndist = "use"\nshare = 0.3\nlow = 0.2\nhigh = 0.6\n'
     )
     targets = Path(__file__).resolve().parent.parent / "experiments" / "targets.toml"
     exp = tmp_path / "fit.toml"
     exp.write_text(
         f'name = "t"\npopulation = "{pop}"\ntargets = "{targets}"\nbudget = 12\n'
-        "firms = 6\nseed = 3\nrefit_firms = 6\nbootstrap = 50\n"
+        "firms = 4\nseed = 3\nrefit_firms = 4\nbootstrap = 50\n"
         "screen_trajectories = 0\n[free.tolerance_cio]\nprior = [0.1, 0.9]\n"
         "[free.saas_propensity]\nprior = [-3.0, 1.0]\n"
     )

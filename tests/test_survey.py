@@ -206,3 +206,19 @@ def test_survey_cli(capsys, tmp_path):
 
 def test_survey_week_is_a_parameter():
     assert FIELDS["survey_week"].default == 104
+
+
+def test_a_survey_week_too_early_for_the_questions_is_refused_up_front(tmp_path):
+    from sim.parameters import ParameterError, Parameters
+    from sim.survey import MIN_HISTORY
+
+    assert FIELDS["survey_week"].metadata["range"][0] == MIN_HISTORY
+    with pytest.raises(ParameterError, match="survey_week"):
+        Parameters(survey_week=MIN_HISTORY - 1)
+    pop = tmp_path / "early.toml"
+    pop.write_text(
+        'name = "early"\n[fixed]\nweeks = 70\nsurvey_week = 56\n'
+        '[draw.shared_metrics]\ndist = "use"\nshare = 0.3\nlow = 0.2\nhigh = 0.6\n'
+    )
+    with pytest.raises(ScenarioError, match=r"early.toml.*survey_week=56 is out of range"):
+        load_population(str(pop))
