@@ -26,7 +26,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -399,6 +399,22 @@ def calibrate(
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     _claim(e, out, fresh)
+    if executor is not None:
+        return _calibrate(e, out, workers, executor, log, started)
+    # One pool for the whole calibration: a pool per evaluation paid a process start-up
+    # (imports of Mesa, pandas, SciPy: 1-2 s) on each of the ~100 evaluations.
+    with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=100) as pool:
+        return _calibrate(e, out, workers, pool, log, started)
+
+
+def _calibrate(
+    e: Experiment,
+    out: Path,
+    workers: int | None,
+    executor: Executor,
+    log: Callable[[str], None],
+    started: float,
+) -> Fit:
     evaluate = Evaluator(e, out, workers, executor, log)
     kept = screen(e, evaluate, log)
     fixed = {f.name: midpoint(f) for f in e.free if f.name not in kept}
