@@ -171,7 +171,9 @@ def load_batch(batch_dir: Path | str) -> Batch:
         raise ReportError(f"{manifest_path} is not a JSON object; rerun the batch")
     runs = read_dataset(path / "runs")
     if runs is None or runs.empty:
-        raise ReportError(f"{path} has no runs (runs/ is missing or empty); {hint}")
+        raise ReportError(
+            f"{path} has no runs: no finished run yet (runs/ is missing or empty); {hint}"
+        )
     for column in ("scenario", "rep", "status"):
         if column not in runs.columns:
             raise ReportError(f"{path / 'runs'} has no {column!r} column; rerun the batch")

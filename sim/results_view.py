@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.report import time_bands
+from sim.report import Batch, ReportError, load_batch, read_weeks, time_bands
 from sim.stats import paired_difference
-from sim.store import BatchStore, StoreError, run_key
 
 OUTCOMES = (
     "cx_index",
@@ -58,19 +57,9 @@ class ResultsError(ValueError):
 
 
 @dataclass(frozen=True)
-class BatchResults:
-    """A batch folder as the results page reads it: its manifest and one row per run."""
-
-    path: Path
-    manifest: dict[str, Any]
-    runs: pd.DataFrame
-
-    @property
-    def scenarios(self) -> list[str]:
-        """Scenario names in manifest order, then any stored only in the runs table."""
-        names = list(self.manifest.get("scenarios") or {})
-        names += [s for s in self.runs["scenario"].drop_duplicates() if s not in names]
-        return names
+class BatchResults(Batch):
+    """A batch folder as the CLI report reads it (:func:`sim.report.load_batch`), with what the
+    results page adds: finished runs, the default baseline and selection, a one-line summary."""
 
     @property
     def finished(self) -> pd.DataFrame:
@@ -99,7 +88,7 @@ class BatchResults:
 
 
 def open_batch(folder: Path | str | None) -> BatchResults:
-    """Read a batch folder's manifest and runs.
+    """Read a batch folder's manifest and runs, as :func:`sim.report.load_batch` does.
 
     Raises:
         ResultsError: no folder given, or the folder is missing, is not a batch (no
@@ -113,56 +102,19 @@ def open_batch(folder: Path | str | None) -> BatchResults:
         raise ResultsError(f"No batch folder at {path}: it does not exist; {hint}.")
     if not path.is_dir():
         raise ResultsError(f"{path} is a file, not a batch folder; {hint}.")
-    store = BatchStore(path)
     try:
-        manifest = store.read_manifest()
-    except StoreError as exc:
+        batch = load_batch(path)
+    except ReportError as exc:
         raise ResultsError(str(exc)) from None
-    if manifest is None or not isinstance(manifest, dict):
-        raise ResultsError(f"{path} is not a batch folder: it has no manifest.json; {hint}.")
-    runs = store.load_runs()
-    if runs.empty:
-        raise ResultsError(f"{path} holds no finished run yet (runs/ is empty); {hint}.")
-    missing = [c for c in ("scenario", "rep", "status") if c not in runs.columns]
-    if missing:
-        raise ResultsError(f"{path / 'runs'} lacks the column(s) {missing}; rerun the batch.")
-    runs = runs.assign(
-        scenario=runs["scenario"].astype(str),
-        rep=runs["rep"].astype(int),
-        status=runs["status"].astype(str),
-    )
-    # A replication stored twice (a failed run re-run on resume) counts once, finished preferred.
-    runs = (
-        runs.assign(_ok=runs["status"] == "ok")
-        .sort_values("_ok", kind="stable")
-        .drop_duplicates(["scenario", "rep"], keep="last")
-        .drop(columns="_ok")
-        .sort_values(["scenario", "rep"], kind="stable")
-        .reset_index(drop=True)
-    )
-    return BatchResults(path, manifest, runs)
+    return BatchResults(batch.path, batch.manifest, batch.runs)
 
 
 def load_weeks(
     batch: BatchResults, scenarios: Sequence[str], outcomes: Sequence[str] = OUTCOMES
 ) -> pd.DataFrame:
     """The weekly rows of the finished runs of ``scenarios``: columns scenario, rep, week and the
-    outcomes. Only those runs' files are read, so a large sweep elsewhere in the batch costs
-    nothing."""
-    columns = ["scenario", "rep", "week", *outcomes]
-    ok = batch.finished
-    frames = []
-    for name in scenarios:
-        for rep in ok.loc[ok["scenario"] == name, "rep"]:
-            file = batch.path / "weeks" / f"{run_key(name, int(rep))}.parquet"
-            if file.exists():
-                frame = pd.read_parquet(file)
-                frames.append(frame[[c for c in columns if c in frame.columns]])
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    weeks = pd.concat(frames, ignore_index=True)
-    weeks["scenario"] = weeks["scenario"].astype(str)
-    return weeks
+    outcomes (:func:`sim.report.read_weeks`, which reads only those scenarios' rows)."""
+    return read_weeks(batch, scenarios, outcomes)
 
 
 def outcome_bands(weeks: pd.DataFrame, outcome: str, level: float = LEVEL) -> pd.DataFrame:
