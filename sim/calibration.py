@@ -41,8 +41,9 @@ from sim.experiment import (
     SurveyTarget,
     objective,
 )
+from sim.parameters import Parameters
 from sim.population import run_survey
-from sim.stats import mean_interval
+from sim.stats import Interval, mean_interval
 from sim.survey import TOLERANCE_PARAMETER, compare_with_peers, reanswer
 
 PREDICTION_GROUPS = {
@@ -593,42 +594,35 @@ def mechanism_checks(
         "remote_cross_group_share_change": remote,
         "cx_index_change_per_year_without_delivery": decline,
     }
-    rows = []
-    for t in e.mechanism_targets:
-        if t.id in measured:
-            m = measured[t.id]
-            rows.append(
-                {
-                    "id": t.id,
-                    "kind": t.kind,
-                    "target": t.value,
-                    "band_low": t.band[0],
-                    "band_high": t.band[1],
-                    "measured": m.mean,
-                    "low": m.low,
-                    "high": m.high,
-                    "within_band": bool(t.band[0] <= m.mean <= t.band[1]),
-                    "how": "8 paired runs of a default-size firm at the fit",
-                    "source": t.source,
-                }
-            )
-        elif t.id == "contact_ratio_2m_vs_20m":
-            rows.append(
-                {
-                    "id": t.id,
-                    "kind": t.kind,
-                    "target": t.value,
-                    "band_low": t.band[0],
-                    "band_high": t.band[1],
-                    "measured": math.exp(18.0 / 13.0),
-                    "low": float("nan"),
-                    "high": float("nan"),
-                    "within_band": True,
-                    "how": "set by allen_lambda_m = 13 m (exp(18/13)); measured 3.99 on "
-                    "simulated contacts in tests/test_units.py",
-                    "source": t.source,
-                }
-            )
+    # The Allen-curve ratio is set by a parameter, not measured here: exp((20 m - 2 m) / lambda)
+    # at the fit's lambda (tests/test_units.py measures it on sampled contacts).
+    lam = Parameters.from_flat(behaviour).allen_lambda_m
+    ratio = math.exp(18.0 / lam)
+    fixed_ratio = (
+        Interval(ratio, float("nan"), float("nan"), 0),
+        f"set by allen_lambda_m = {lam:g} m (exp(18/{lam:g})); measured on simulated contacts "
+        "in tests/test_units.py",
+    )
+    found = {k: (m, "8 paired runs of a default-size firm at the fit") for k, m in measured.items()}
+    found["contact_ratio_2m_vs_20m"] = fixed_ratio
+    rows = [
+        {
+            "id": t.id,
+            "kind": t.kind,
+            "target": t.value,
+            "band_low": t.band[0],
+            "band_high": t.band[1],
+            "measured": m.mean,
+            "low": m.low,
+            "high": m.high,
+            "within_band": bool(t.band[0] <= m.mean <= t.band[1]),
+            "how": how,
+            "source": t.source,
+        }
+        for t in e.mechanism_targets
+        if t.id in found
+        for m, how in [found[t.id]]
+    ]
     return pd.DataFrame(rows)
 
 

@@ -4,6 +4,7 @@ recovery from data the model generated, resume without re-running, and bad exper
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -215,3 +216,36 @@ def test_shipped_experiment_is_valid():
         "ignores_standards/CIO",
     }
     assert all(t.source for t in experiment.survey_targets)
+
+
+def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
+    """The Allen-curve figure is exp(18 m / lambda) at the fit's lambda, judged against its band."""
+    import sim.runner
+
+    def fake_paired(scenarios, seeds, **_):
+        return pd.DataFrame(
+            [
+                {
+                    "scenario": name,
+                    "rep": r,
+                    "mean_cross_contact_share": 0.1,
+                    "cx_index": 60.0,
+                    "cx_index_w52": 66.0,
+                }
+                for name in scenarios
+                for r in range(len(seeds))
+            ]
+        )
+
+    monkeypatch.setattr(sim.runner, "run_paired", fake_paired)
+    experiment = load_experiment("experiments/fit_2016.toml")
+    rows = {
+        lam: calibration.mechanism_checks({"allen_lambda_m": lam}, experiment, 1)
+        .set_index("id")
+        .loc["contact_ratio_2m_vs_20m"]
+        for lam in (13.0, 30.0)
+    }
+    assert rows[13.0]["measured"] == pytest.approx(math.exp(18 / 13))
+    assert rows[13.0]["within_band"]
+    assert rows[30.0]["measured"] == pytest.approx(math.exp(18 / 30))
+    assert not rows[30.0]["within_band"]  # a flat Allen curve misses the 4:1 figure
