@@ -435,6 +435,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def add_scheduler(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: the commands whose runs can go to a Dask cluster."""
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orgsim", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -482,11 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="start again: move the previous batch in --out aside (nothing is deleted)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
-    )
+    add_scheduler(p)
 
     p = command("report", cmd_report, "HTML report of a batch")
     p.add_argument("dir", help="batch folder")
@@ -505,11 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="also write the shares as CSV")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
-    )
+    add_scheduler(p)
 
     p = command("calibrate", cmd_calibrate, "fit parameters to the published figures")
     p.add_argument("experiment", help="experiment file or name (experiments/NAME.toml)")
@@ -521,11 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start again: move a previous calibration in --out aside",
     )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
-    )
+    add_scheduler(p)
 
     p = command("sensitivity", cmd_sensitivity, "SALib sensitivity of CX and survey shares")
     p.add_argument("experiment", help="experiment file or name (experiments/NAME.toml)")
@@ -538,11 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=int, help="model evaluations (default: the method's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", help="output folder (default: results/<experiment>-<method>)")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead of local processes",
-    )
+    add_scheduler(p)
 
     p = command("viz", cmd_viz, "browser app: live firm and batch results")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
