@@ -59,7 +59,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="time Dask on this running scheduler (via sim.cluster) instead of a LocalCluster",
+        help="time Dask on this running scheduler (via sim.runs.cluster) instead of a LocalCluster",
     )
     parser.add_argument("--list", action="store_true", help="list the items and exit")
     return parser.parse_args(argv)

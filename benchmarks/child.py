@@ -3,7 +3,7 @@
     python -m benchmarks.child peak --customers 1000000 [--weeks 156]
     python -m benchmarks.child growth --runs 200 [--weeks 156]
 
-Each prints one JSON line on stdout. ``peak`` runs one firm through :func:`sim.runner.simulate`
+Each prints one JSON line on stdout. ``peak`` runs one firm through :func:`sim.runs.runner.simulate`
 (the same call a batch worker makes) and reports the process's peak RSS, ``VmHWM`` from
 /proc/self/status. ``ru_maxrss`` (of this process, or ``RUSAGE_CHILDREN`` in the parent) is also
 recorded but not used: Linux carries it over from the parent at fork, so a child of a 230 MB
@@ -23,7 +23,7 @@ from benchmarks.core import hwm_bytes, rss_bytes
 
 
 def peak(customers: int, weeks: int | None, seed: int) -> dict:
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     before = rss_bytes()
     start = time.perf_counter()
@@ -41,7 +41,7 @@ def peak(customers: int, weeks: int | None, seed: int) -> dict:
 
 
 def growth(runs: int, weeks: int | None, seed: int) -> dict:
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     rss = []
     start = time.perf_counter()

@@ -3,8 +3,8 @@ notes; ``python -m benchmarks --only NAME`` runs one of them.
 
 Conventions: a *run* of a firm is building ``Organisation`` and stepping it through the horizon
 (156 weeks), without the summary a batch adds afterwards; Mesa's reference models are built and
-stepped the same way. After every model, :func:`sim.runner.release` frees what Mesa 3.3.1 keeps per
-model (agent ids, neighbourhood caches), for ours and Mesa's alike. Repeats of different
+stepped the same way. After every model, :func:`sim.runs.runner.release` frees what Mesa 3.3.1
+keeps per model (agent ids, neighbourhood caches), for ours and Mesa's alike. Repeats of different
 configurations are interleaved (A, B, C, A, B, C, ...) and ratios are taken within each repeat, so
 that a slow spell of the machine hits both sides of a ratio.
 """
@@ -97,7 +97,7 @@ class Settings:
 
     @property
     def horizon(self) -> int:
-        from sim.parameters import Parameters
+        from sim.model.parameters import Parameters
 
         return self.weeks if self.weeks is not None else Parameters().weeks
 
@@ -120,8 +120,8 @@ def _quiet() -> None:
 
 def run_firm(weeks: int, **overrides: Any) -> None:
     """Build and run one firm on :data:`SEED`, then release it."""
-    from sim.model import Organisation
-    from sim.runner import release
+    from sim.model.model import Organisation
+    from sim.runs.runner import release
 
     model = Organisation(seed=SEED, **overrides)
     try:
@@ -132,8 +132,8 @@ def run_firm(weeks: int, **overrides: Any) -> None:
 
 def n_staff(**overrides: Any) -> int:
     """Staff at work in a firm (the agents of the per agent-week figure)."""
-    from sim.model import Organisation
-    from sim.runner import release
+    from sim.model.model import Organisation
+    from sim.runs.runner import release
 
     model = Organisation(seed=SEED, n_customers=100, **overrides)
     try:
@@ -144,7 +144,7 @@ def n_staff(**overrides: Any) -> int:
 
 def run_reference(cls: type, steps: int, seed: int, **kwargs: Any) -> None:
     """Build one of Mesa's example models and step it ``steps`` times, then release it."""
-    from sim.runner import release
+    from sim.runs.runner import release
 
     model = cls(seed=seed, **kwargs)
     try:
@@ -260,7 +260,7 @@ def agent_week(s: Settings) -> Result:
 def customer_week_update(customers: Any, rng: np.random.Generator, p: Any) -> Callable[[], None]:
     """One week of the customer base as ``Organisation._serve_customers`` does it: experience,
     churn and acquisition, summary (at the offering's starting level and maturity 0.3)."""
-    from sim.customers import Offering
+    from sim.model.customers import Offering
 
     level = Offering(p.n_marketers).level(0.3)
     spread = 4.0 + 12.0 * (1.0 - 0.3)
@@ -279,10 +279,10 @@ def customer_week_update(customers: Any, rng: np.random.Generator, p: Any) -> Ca
 
 def customers(s: Settings) -> Result:
     """Per customer-week cost of the CustomerBase update alone and within the whole model."""
-    from sim.customers import CustomerBase
-    from sim.model import Organisation
-    from sim.parameters import Parameters
-    from sim.runner import release
+    from sim.model.customers import CustomerBase
+    from sim.model.model import Organisation
+    from sim.model.parameters import Parameters
+    from sim.runs.runner import release
 
     p = Parameters()
     figures: list[Figure] = []
@@ -368,7 +368,7 @@ def customers(s: Settings) -> Result:
 # -- 3. scaling -----------------------------------------------------------------------------------
 def scaling(s: Settings) -> Result:
     """Run time with 10x staff and with 10x customers, relative to the default firm."""
-    from sim.parameters import Parameters
+    from sim.model.parameters import Parameters
 
     p = Parameters()
     weeks = s.horizon
@@ -412,9 +412,9 @@ def scaling(s: Settings) -> Result:
 # -- 4. batch throughput --------------------------------------------------------------------------
 def _batch_once(executor: Any, workers: int, runs: int, weeks: int | None, root: Path) -> float:
     """Runs per second of one batch of the default firm through ``run_batch`` into a new folder."""
-    from sim.batch import run_batch
-    from sim.scenarios import Scenario
-    from sim.store import BatchStore
+    from sim.runs.batch import run_batch
+    from sim.runs.scenarios import Scenario
+    from sim.runs.store import BatchStore
 
     out = Path(tempfile.mkdtemp(dir=root))
     start = time.perf_counter()
@@ -438,7 +438,8 @@ def batch(s: Settings) -> Result:
     """Batch throughput with 1 and 2 local workers (and Dask), and parallel efficiency."""
     notes = [
         f"{s.batch_runs} runs of the default firm ({s.batch_weeks or s.horizon} weeks) per batch "
-        "through sim.batch.run_batch into a fresh temporary folder (weekly frames stored); wall "
+        "through sim.runs.batch.run_batch into a fresh temporary folder (weekly frames stored); "
+        "wall "
         "time of the run_batch call; pools are started and warmed before timing (steady state, "
         "as in a long calibration), configurations interleaved",
     ]
@@ -553,7 +554,7 @@ def memory(s: Settings) -> Result:
             "MB",
             Stat([(last - first) / 1e6]),
             GOALS["rss_growth"],
-            note="one worker process, consecutive sim.runner.simulate calls",
+            note="one worker process, consecutive sim.runs.runner.simulate calls",
         ),
     ]
     step = max(1, s.growth_runs // 10)
@@ -561,10 +562,10 @@ def memory(s: Settings) -> Result:
     series = ", ".join(f"{k + 1}: {rss[k] / MIB:.0f}" for k in marks)
     notes = [
         f"peak RSS: VmHWM of a fresh `python -m benchmarks.child peak` process running one "
-        f"{horizon}-week firm through sim.runner.simulate, {s.slow_repeats} processes each "
+        f"{horizon}-week firm through sim.runs.runner.simulate, {s.slow_repeats} processes each "
         "(ru_maxrss is not used: Linux carries the parent's over into a child at fork); the "
         f"{big}-customer run took {np.median([p['seconds'] for p in peaks]):.1f} s",
-        f"growth: one process, {s.growth_runs} x sim.runner.simulate (default firm, "
+        f"growth: one process, {s.growth_runs} x sim.runs.runner.simulate (default firm, "
         f"{s.growth_weeks or s.horizon} weeks, seeds {1}..{s.growth_runs}), RSS from "
         f"/proc/self/statm after each run, in {grow['seconds']:.0f} s; RSS (MiB) after run k: "
         + series,
@@ -580,8 +581,8 @@ def memory(s: Settings) -> Result:
 # -- 6. calibration throughput --------------------------------------------------------------------
 def calibration(s: Settings) -> Result:
     """Simulated firms per second of the industry survey (run_survey), 2 workers."""
-    from sim.parameters import Parameters
-    from sim.population import load_population, run_survey
+    from sim.model.parameters import Parameters
+    from sim.survey.population import load_population, run_survey
 
     population = load_population("industry_2016")
     if s.survey_week is not None:
@@ -608,7 +609,7 @@ def calibration(s: Settings) -> Result:
         Figure.of("calibration", "wall time per firm", "s", Stat([1 / r for r in rates])),
     ]
     notes = [
-        f"sim.population.run_survey on scenarios/industry_2016.toml, {s.survey_firms} firms "
+        f"sim.survey.population.run_survey on scenarios/industry_2016.toml, {s.survey_firms} firms "
         f"(seed {SEED}) run to week {week} and surveyed, a warmed pool of {s.workers} processes; "
         f"firms of {min(staff)}-{max(staff)} staff (median {int(np.median(staff))}) and "
         f"{min(clients):,}-{max(clients):,} customers"

@@ -40,7 +40,7 @@ def _where(filename: str) -> str:
 
 
 def cprofile_report(weeks: int | None, overrides: dict[str, Any], top: int) -> str:
-    from sim.parameters import Parameters
+    from sim.model.parameters import Parameters
 
     horizon = weeks or Parameters().weeks
     run_firm(horizon, **overrides)  # warm-up
@@ -78,7 +78,7 @@ def pyinstrument_report(weeks: int | None, overrides: dict[str, Any]) -> str:
         from pyinstrument import Profiler
     except ImportError:
         return "pyinstrument is not installed (pip install pyinstrument)\n"
-    from sim.parameters import Parameters
+    from sim.model.parameters import Parameters
 
     horizon = weeks or Parameters().weeks
     run_firm(horizon, **overrides)  # warm-up

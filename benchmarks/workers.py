@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
-from sim.batch import MAX_TASKS_PER_CHILD
+from sim.runs.batch import MAX_TASKS_PER_CHILD
 
 WARM = ({"n_customers": 100}, 0, 2)  # simulate() arguments of the tiny firm that warms a worker
 
@@ -19,7 +19,7 @@ def warm_up(executor: Executor, workers: int) -> None:
     start-up is not timed (best effort for a pool that hands tasks to whichever worker is free:
     a few tasks per worker). Only ``sim`` is shipped, so a remote Dask worker needs no
     ``benchmarks`` package."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     for future in wait([executor.submit(simulate, *WARM) for _ in range(2 * workers)]).done:
         future.result()
@@ -63,12 +63,12 @@ def dask_executor(workers: int, scheduler: str | None = None) -> Iterator[tuple[
     """A Dask ``concurrent.futures`` executor and a description of where it runs.
 
     With ``scheduler`` (an address such as ``tcp://127.0.0.1:8786``) the batch goes to that
-    cluster through :func:`sim.cluster.executor_for`, which checks its workers; without, a
+    cluster through :func:`sim.runs.cluster.executor_for`, which checks its workers; without, a
     ``distributed.LocalCluster`` of ``workers`` single-threaded worker processes is started here.
     Raises ImportError when ``distributed`` is not installed.
     """
     if scheduler is not None:
-        from sim.cluster import executor_for
+        from sim.runs.cluster import executor_for
 
         with executor_for(scheduler) as (executor, threads):
             warm_up(executor, threads or workers)
@@ -88,7 +88,7 @@ def dask_executor(workers: int, scheduler: str | None = None) -> Iterator[tuple[
     )
     client = Client(cluster, set_as_default=False)
     try:
-        from sim.runner import simulate
+        from sim.runs.runner import simulate
 
         client.run(simulate, *WARM)
         yield client.get_executor(), f"LocalCluster({workers} workers x 1 thread, processes)"

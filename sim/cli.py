@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim import scenarios
-from sim.cluster import ClusterError, executor_for
-from sim.parameters import FIELDS, ParameterError, allowed, coerce
-from sim.store import StoreError
+from sim.model.parameters import FIELDS, ParameterError, allowed, coerce
+from sim.runs import scenarios
+from sim.runs.cluster import ClusterError, executor_for
+from sim.runs.store import StoreError
 
 DEMO_SCENARIOS = ("baseline", "shared_metrics", "colocation", "hybrid_hires", "three_levers")
 
@@ -70,7 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: orgsim check scenarios/*.toml
     """
-    from sim.population import is_population, load_population
+    from sim.survey.population import is_population, load_population
 
     bad = 0
     for ref in args.files:
@@ -98,8 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: orgsim run shared_metrics --seed 7 --set colocation=0.5 --weekly weeks.csv
     """
-    from sim.model import Organisation
-    from sim.runner import release
+    from sim.model.model import Organisation
+    from sim.runs.runner import release
 
     scenario = scenarios.load(args.scenario)
     overrides = {**scenario.overrides, **_parse_sets(args.set)}
@@ -145,8 +145,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     Example: orgsim batch baseline shared_metrics colocation --reps 20 --out results/levers
     """
-    from sim.batch import run_batch
-    from sim.store import BatchStore
+    from sim.runs.batch import run_batch
+    from sim.runs.store import BatchStore
 
     loaded = _load_all(args.scenarios)
     out = Path(args.out) if args.out else _default_out(args.scenarios)
@@ -198,7 +198,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     Example: orgsim report results/levers --baseline baseline
     """
-    from sim.report import build_report, format_summary, load_batch
+    from sim.results.report import build_report, format_summary, load_batch
 
     baseline = args.baseline
     if baseline is None:
@@ -221,7 +221,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
     """
     from tqdm import tqdm
 
-    from sim.population import load_population, run_survey, shares
+    from sim.survey.population import load_population, run_survey, shares
 
     population = load_population(args.population)
     workers = _workers(args.workers)
@@ -277,8 +277,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     Example: orgsim calibrate experiments/fit_2016.toml --workers 2 --out results/fit_2016
     """
-    from sim.calibration import calibrate
-    from sim.experiment import check_budget, load_experiment
+    from sim.experiments.calibration import calibrate
+    from sim.experiments.experiment import check_budget, load_experiment
 
     experiment = load_experiment(args.experiment)
     if args.budget is not None:
@@ -338,8 +338,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     Example: orgsim sensitivity experiments/fit_2016.toml --method morris --budget 130
     """
-    from sim.experiment import load_experiment
-    from sim.sensitivity import check_budget, format_indices, run_sensitivity
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.sensitivity import check_budget, format_indices, run_sensitivity
 
     experiment = load_experiment(args.experiment)
     if args.budget is not None:
@@ -373,7 +373,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     from sim.app import serve
 
     if args.results is not None:
-        from sim.results_view import ResultsError, open_batch
+        from sim.results.view import ResultsError, open_batch
 
         try:
             open_batch(args.results)
@@ -388,8 +388,8 @@ def _demo_outdated(out: Path, seed: int, weeks: int | None) -> bool:
     ``make demo`` must keep working after the model changes, so the demo (and only the demo)
     moves such a batch aside into ``out/superseded-*`` (nothing is deleted) instead of refusing.
     """
-    from sim.parameters import Parameters
-    from sim.store import BatchStore, model_fingerprint
+    from sim.model.parameters import Parameters
+    from sim.runs.store import BatchStore, model_fingerprint
 
     try:
         old = BatchStore(out).read_manifest()
@@ -562,10 +562,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{flag} must be at least 1, got {value}")
     if getattr(args, "seed", 0) < 0:
         parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
-    from sim.calibration import CalibrationError
-    from sim.experiment import ExperimentError
-    from sim.report import ReportError
-    from sim.sensitivity import SensitivityError
+    from sim.experiments.calibration import CalibrationError
+    from sim.experiments.experiment import ExperimentError
+    from sim.experiments.sensitivity import SensitivityError
+    from sim.results.report import ReportError
 
     try:
         return args.func(args)

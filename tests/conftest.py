@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from sim.randomness import replicate_seeds
-from sim.runner import run_paired
+from sim.model.randomness import replicate_seeds
+from sim.runs.runner import run_paired
 
 PAIRED_SEEDS = replicate_seeds(20261123, 20)
 
-# Every scenario a directional test of MODEL.md section 11 needs, at its dose.
+# Every scenario a directional test of docs/model.md: the patterns needs, at its dose.
 PATTERN_SCENARIOS = {
     "baseline": {},
     "shared_metrics": {"shared_metrics": 0.5},

@@ -1,6 +1,6 @@
 """The browser app without a browser: controls from FIELDS, the live firm (same run as the CLI,
 refused values kept off the page's firm), its figures, the pages rendered in-process, the results
-page's numbers against sim.stats, bad batch folders, and the server's port check."""
+page's numbers against sim.results.stats, bad batch folders, and the server's port check."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ import solara
 from matplotlib.figure import Figure
 
 from sim import app
-from sim.agents import IT
-from sim.model import Organisation
-from sim.parameters import FIELDS, LEVER, LEVERS, START, STRUCT, Parameters
-from sim.results_view import (
+from sim.model.agents import IT
+from sim.model.model import Organisation
+from sim.model.parameters import FIELDS, LEVER, LEVERS, START, STRUCT, Parameters
+from sim.results.stats import mean_interval, paired_difference
+from sim.results.view import (
     OUTCOMES,
     ResultsError,
     bands_figure,
@@ -31,7 +32,6 @@ from sim.results_view import (
     open_batch,
     outcome_bands,
 )
-from sim.stats import mean_interval, paired_difference
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SMALL = {"n_marketers": 6, "n_technologists": 6, "n_customers": 300}
@@ -258,9 +258,9 @@ def test_two_routes_live_and_results():
 # -- results page data -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def batch_dir(tmp_path_factory) -> Path:
-    from sim import scenarios
-    from sim.batch import run_batch
-    from sim.store import BatchStore
+    from sim.runs import scenarios
+    from sim.runs.batch import run_batch
+    from sim.runs.store import BatchStore
 
     folder = tmp_path_factory.mktemp("batch")
     small = "".join(f"{k} = {v}\n" for k, v in SMALL.items())

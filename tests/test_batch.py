@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import scenarios
-from sim.batch import plan, run_batch
 from sim.cli import main
-from sim.randomness import replicate_seeds
-from sim.store import BatchStore, StoreError
+from sim.datafiles import data_dir
+from sim.model.randomness import replicate_seeds
+from sim.runs import scenarios
+from sim.runs.batch import plan, run_batch
+from sim.runs.store import BatchStore, StoreError
 
 SMALL = "n_marketers = 8\nn_technologists = 8\nn_customers = 400\n"
 
@@ -95,7 +96,7 @@ def test_batch_stores_runs_and_weeks_with_parameters(small):
 
 def test_failed_run_is_recorded_and_batch_goes_on(small, monkeypatch):
     folder, files = small
-    from sim import model as model_module
+    from sim.model import model as model_module
 
     bad_seed = replicate_seeds(1, 3)[1]
     original = model_module.Organisation.step
@@ -127,11 +128,11 @@ def test_resume_refuses_a_different_batch(small, monkeypatch):
     with pytest.raises(StoreError, match="master seed"):
         run_batch(load(files), store, reps=2, master_seed=2, weeks=6, workers=1, progress=False)
     write_scenario(folder, "lever", "shared_metrics = 0.3\n")
-    with pytest.raises(StoreError, match="scenario 'lever' changed"):
+    with pytest.raises(StoreError, match="scenario 'lever'"):
         run_batch(load(files), store, reps=2, master_seed=1, weeks=6, workers=1, progress=False)
     write_scenario(folder, "lever", "shared_metrics = 0.8\n")
-    monkeypatch.setattr("sim.store.model_fingerprint", lambda: "another-model")
-    with pytest.raises(StoreError, match="another version of the model"):
+    monkeypatch.setattr("sim.runs.store.model_fingerprint", lambda: "another-model")
+    with pytest.raises(StoreError, match=r"different batch \(model version"):
         run_batch(load(files), store, reps=2, master_seed=1, weeks=6, workers=1, progress=False)
     pd.testing.assert_frame_equal(store.load_runs(), before)
 
@@ -274,7 +275,7 @@ def test_output_folder_that_is_not_a_batch_is_refused(small, capsys):
 
 
 def test_check_accepts_every_shipped_scenario(capsys):
-    files = sorted(str(p) for p in scenarios.SCENARIO_DIR.glob("*.toml"))
+    files = sorted(str(p) for p in data_dir("scenarios").glob("*.toml"))
     assert main(["check", *files]) == 0
     out = capsys.readouterr().out
     assert out.count("ok ") == len(files) and "a sweep of 9 points" in out

@@ -217,9 +217,9 @@ def test_live_page(tmp_path):
 
 
 def _small_batch(folder: Path) -> Path:
-    from sim import scenarios
-    from sim.batch import run_batch
-    from sim.store import BatchStore
+    from sim.runs import scenarios
+    from sim.runs.batch import run_batch
+    from sim.runs.store import BatchStore
 
     small = "n_marketers = 6\nn_technologists = 6\nn_customers = 300\n"
     files = []

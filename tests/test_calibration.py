@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import calibration
 from sim.cli import main
-from sim.experiment import ExperimentError, load_experiment
-from sim.population import load_population, run_survey, shares
-from sim.survey import ITEMS
+from sim.experiments import calibration
+from sim.experiments.experiment import ExperimentError, load_experiment
+from sim.survey.instrument import ITEMS
+from sim.survey.population import load_population, run_survey, shares
 
 POPULATION = """name = "tiny"
 [fixed]
@@ -148,8 +148,34 @@ def test_calibration_refuses_another_experiments_folder(finished_tiny, tmp_path,
     other.write_text(exp.read_text().replace("seed = 3", "seed = 4"))
     before = (out / "fit.json").read_bytes()
     assert main(["calibrate", str(other), "--workers", "2", "--out", str(out)]) == 2
-    assert "another experiment" in capsys.readouterr().err
+    assert "different calibration (experiment sha256" in capsys.readouterr().err
     assert (out / "fit.json").read_bytes() == before  # nothing stored was touched
+
+
+def test_calibration_refuses_an_edited_population_or_targets_file(finished_tiny, tmp_path, capsys):
+    """The folder's claim covers the population and targets files, not only the experiment's:
+    after an edit of the priors or the targets a calibration must not resume on stale answers."""
+    exp, out, _ = finished_tiny
+    before = (out / "fit.json").read_bytes()
+    experiment = load_experiment(str(exp))
+    for name, edit in (
+        ("population", lambda s: s.replace("share = 0.3", "share = 0.4")),
+        ("targets", lambda s: s.replace("share = 0.80", "share = 0.79")),
+    ):
+        copy = tmp_path / name
+        copy.mkdir()
+        population = Path(experiment.population.source).read_text()
+        targets = experiment.targets_path.read_text()
+        pop = copy / "pop.toml"
+        pop.write_text(edit(population) if name == "population" else population)
+        tgt = copy / "targets.toml"
+        tgt.write_text(edit(targets) if name == "targets" else targets)
+        # Same experiment text, pointing at the copies: only the edited file differs.
+        (copy / "fit.toml").write_text(TINY.format(pop=pop, targets=tgt, free=FREE, firms=6))
+        assert main(["calibrate", str(copy / "fit.toml"), "--workers", "1", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{name} sha256" in err and "--fresh" in err
+    assert (out / "fit.json").read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -220,7 +246,7 @@ def test_shipped_experiment_is_valid():
 
 def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
     """The Allen-curve figure is exp(18 m / lambda) at the fit's lambda, judged against its band."""
-    import sim.runner
+    import sim.runs.runner
 
     def fake_paired(scenarios, seeds, **_):
         return pd.DataFrame(
@@ -237,7 +263,7 @@ def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
             ]
         )
 
-    monkeypatch.setattr(sim.runner, "run_paired", fake_paired)
+    monkeypatch.setattr(sim.runs.runner, "run_paired", fake_paired)
     experiment = load_experiment("experiments/fit_2016.toml")
     rows = {
         lam: calibration.mechanism_checks({"allen_lambda_m": lam}, experiment, 1)

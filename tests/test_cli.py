@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import DEMO_SCENARIOS, main
-from sim.parameters import FIELDS
-from sim.reporters import OUTCOMES
+from sim.model.outcomes import OUTCOMES
+from sim.model.parameters import FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ["--weeks", "10", "--seed", "3"]

@@ -19,12 +19,12 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from sim import scenarios  # noqa: E402
-from sim.batch import run_batch  # noqa: E402
-from sim.calibration import calibrate  # noqa: E402
 from sim.cli import main  # noqa: E402
-from sim.cluster import ClusterError, check_workers, connect  # noqa: E402
-from sim.experiment import load_experiment  # noqa: E402
-from sim.store import BatchStore  # noqa: E402
+from sim.experiments.calibration import calibrate  # noqa: E402
+from sim.experiments.experiment import load_experiment  # noqa: E402
+from sim.runs.batch import run_batch  # noqa: E402
+from sim.runs.cluster import ClusterError, check_workers, connect  # noqa: E402
+from sim.runs.store import BatchStore  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -223,7 +223,7 @@ class FakeClient:
 
 def test_mismatched_or_bare_workers_are_named():
     from sim import __version__
-    from sim.store import model_fingerprint
+    from sim.runs.store import model_fingerprint
 
     good = (__version__, model_fingerprint())
     assert check_workers(FakeClient({"tcp://a:1": good, "tcp://b:1": good})) == 2

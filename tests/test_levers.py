@@ -1,4 +1,4 @@
-"""Every lever of MODEL.md section 9 acts through its mechanism, in the stated direction, over
+"""Every lever of docs/model.md: levers acts through its mechanism, in the stated direction, over
 paired seeds; levers introduced mid-run act only from their start week; no lever is free."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import Organisation
-from sim.randomness import replicate_seeds
-from sim.runner import release, run_paired
-from sim.stats import paired_difference, require_effect
+from sim.model.model import Organisation
+from sim.model.randomness import replicate_seeds
+from sim.results.stats import paired_difference, require_effect
+from sim.runs.runner import release, run_paired
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import Organisation
-from sim.parameters import (
+from sim.model.model import Organisation
+from sim.model.parameters import (
     DEFAULTS,
     FIELDS,
     LEVERS,

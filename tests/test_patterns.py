@@ -1,4 +1,4 @@
-"""Directional tests of the patterns any honest version must show (MODEL.md section 11).
+"""Directional tests of the patterns any honest version must show (docs/model.md: the patterns).
 
 Each claim is tested over 20 paired seeds (common random numbers): the paired mean difference must
 have the stated sign with a 95% interval that excludes zero. Each headline lever must also act
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import Organisation
-from sim.runner import release
-from sim.stats import mean_interval, paired_difference, require_effect
+from sim.model.model import Organisation
+from sim.results.stats import mean_interval, paired_difference, require_effect
+from sim.runs.runner import release
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 """Property tests (hypothesis): invariants that must hold for any firm and any dose of the levers.
 
 Lever values are drawn across their documented ranges from the metadata of
-:data:`sim.parameters.FIELDS` (group ``lever``), with start weeks inside the run so that levers
-also switch on mid-run. Runs are short and firms small so that the whole file stays fast.
+:data:`sim.model.parameters.FIELDS` (group ``lever``), with start weeks inside the run so that
+levers also switch on mid-run. Runs are short and firms small so that the whole file stays fast.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.agents import EMBEDDED, HYBRID, IT, LEAD
-from sim.model import Organisation
-from sim.parameters import FIELDS, LEVERS, OFFICE_LAYOUTS, Parameters
-from sim.runner import release
+from sim.model.agents import EMBEDDED, HYBRID, IT, LEAD
+from sim.model.model import Organisation
+from sim.model.parameters import FIELDS, LEVERS, OFFICE_LAYOUTS, Parameters
+from sim.runs.runner import release
 
 SETTINGS = settings(max_examples=15, deadline=None)
 

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
-from sim.model import Organisation
-from sim.randomness import replicate_seeds
-from sim.report import (
+from sim.model.model import Organisation
+from sim.model.outcomes import OUTCOMES
+from sim.model.randomness import replicate_seeds
+from sim.results.report import (
     REPORT_OUTCOMES,
     SUMMARY_COLUMNS,
     Batch,
@@ -27,9 +28,8 @@ from sim.report import (
     summary_table,
     time_bands,
 )
-from sim.reporters import OUTCOMES
-from sim.runner import summarise
-from sim.stats import mean_interval
+from sim.results.stats import mean_interval
+from sim.runs.runner import summarise
 
 REPS = 3
 WEEKS = 20

@@ -9,8 +9,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model import Organisation
-from sim.runner import release
+from sim.model.model import Organisation
+from sim.runs.runner import release
 
 
 def weekly(seed: int, weeks: int = 30, **overrides) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """The runner: one summarised row per run, and no per-model state left behind in Mesa's caches, so
-worker processes do not grow over hundreds of runs (MESA_NOTES.md: Mesa 3.3.1 keeps models)."""
+worker processes do not grow over hundreds of runs (docs/architecture.md, "Mesa notes": Mesa 3.3.1
+keeps models)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import weakref
 import mesa
 import numpy as np
 
-from sim.model import Organisation
-from sim.reporters import OUTCOMES
-from sim.runner import release, simulate
+from sim.model.model import Organisation
+from sim.model.outcomes import OUTCOMES
+from sim.runs.runner import release, simulate
 
 
 def test_release_frees_the_model():

@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import sensitivity
-from sim.experiment import Evaluation, Free, load_experiment
-from sim.sensitivity import (
+from sim.experiments import sensitivity
+from sim.experiments.experiment import Evaluation, Free, load_experiment
+from sim.experiments.sensitivity import (
     SensitivityError,
     format_indices,
     output_names,
     run_sensitivity,
 )
-from sim.survey import ITEMS
+from sim.runs.store import StoreError
+from sim.survey.instrument import ITEMS
 
 FILES = (
     "points.csv",
@@ -195,18 +196,22 @@ def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path, monkeypat
     monkeypatch.setattr(sensitivity, "evaluate", fake_evaluate([]))
     run_sensitivity(tiny, "morris", 12, out=tmp_path)
     with pytest.raises(
-        SensitivityError, match=r"other settings \(method 'morris' -> 'sobol'.*--out"
+        StoreError,
+        match=r"different sensitivity analysis \(method 'morris', this one 'sobol'.*--out",
     ):
         run_sensitivity(tiny, "sobol", 10, out=tmp_path)
-    with pytest.raises(SensitivityError, match="budget 12 -> 16"):
+    with pytest.raises(StoreError, match="budget 12, this one 16"):
         run_sensitivity(tiny, "morris", 16, out=tmp_path)
     fewer = dataclasses.replace(tiny, sensitivity_firms=2)
-    with pytest.raises(SensitivityError, match="firms 3 -> 2"):
+    with pytest.raises(StoreError, match="firms 3, this one 2"):
         run_sensitivity(fewer, "morris", 12, out=tmp_path)
+    # --fresh moves the old analysis aside, deleting nothing, and starts again.
+    run_sensitivity(tiny, "morris", 16, out=tmp_path, fresh=True)
+    assert len(list(tmp_path.glob("superseded-*/points.csv"))) == 1
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
-    with pytest.raises(SensitivityError, match=r"not empty.*--out"):
+    with pytest.raises(StoreError, match=r"not empty.*--out"):
         run_sensitivity(tiny, "morris", 12, out=other)
 
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.model import Organisation
-from sim.parameters import FIELDS
-from sim.population import load_population, run_survey, shares, wilson
-from sim.runner import release
-from sim.scenarios import ScenarioError
-from sim.stats import paired_difference, require_effect
-from sim.survey import ITEMS, QUESTIONS, SurveyError, answer, classify, perceptions
+from sim.model.model import Organisation
+from sim.model.parameters import FIELDS
+from sim.results.stats import paired_difference, require_effect
+from sim.runs.runner import release
+from sim.runs.scenarios import ScenarioError
+from sim.survey.instrument import ITEMS, QUESTIONS, SurveyError, answer, classify, perceptions
+from sim.survey.population import load_population, run_survey, shares, wilson
 
 SMALL = {"n_marketers": 10, "n_technologists": 10, "n_customers": 500}
 
@@ -209,8 +209,8 @@ def test_survey_week_is_a_parameter():
 
 
 def test_a_survey_week_too_early_for_the_questions_is_refused_up_front(tmp_path):
-    from sim.parameters import ParameterError, Parameters
-    from sim.survey import MIN_HISTORY
+    from sim.model.parameters import ParameterError, Parameters
+    from sim.survey.instrument import MIN_HISTORY
 
     assert FIELDS["survey_week"].metadata["range"][0] == MIN_HISTORY
     with pytest.raises(ParameterError, match="survey_week"):

@@ -10,11 +10,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.customers import CustomerBase
-from sim.knowledge import effective_fluency, learn
-from sim.ledger import EVENTS, ExperienceLedger
-from sim.network import TIE_THRESHOLD, CollaborationNetwork
-from sim.office import (
+from sim.model.customers import CustomerBase
+from sim.model.knowledge import effective_fluency, learn
+from sim.model.ledger import EVENTS, ExperienceLedger
+from sim.model.network import TIE_THRESHOLD, CollaborationNetwork
+from sim.model.office import (
     DESK_PITCH_M,
     ContactSampler,
     Floor,
@@ -23,12 +23,12 @@ from sim.office import (
     interleave,
     plan_office,
 )
-from sim.parameters import OFFICE_LAYOUTS
-from sim.randomness import PROCESSES, Streams, replicate_seeds, stream
-from sim.stats import Interval, mean_interval, paired_difference, require_effect
-from sim.trust import DepartmentTrust, trust
+from sim.model.parameters import OFFICE_LAYOUTS
+from sim.model.randomness import PROCESSES, Streams, replicate_seeds, stream
+from sim.model.trust import DepartmentTrust, trust
+from sim.results.stats import Interval, mean_interval, paired_difference, require_effect
 
-# == sim.office ===================================================================================
+# == sim.model.office ==============================================================================
 
 
 def _desks(plan: SeatingPlan, people) -> list[tuple[int, int, int]]:
@@ -199,7 +199,7 @@ def test_absent_people_have_no_contacts():
     assert none_i.size == 0
 
 
-# == sim.trust ====================================================================================
+# == sim.model.trust ===============================================================================
 
 
 def test_trust_formula_is_the_beta_reputation():
@@ -249,7 +249,7 @@ def test_the_default_prior_leans_to_distrust():
     assert DepartmentTrust(memory=0.97, failure_weight=2.25).value < 0.5
 
 
-# == sim.knowledge ================================================================================
+# == sim.model.knowledge ===========================================================================
 
 
 def _learn(fluency, contacts=0.0, hours=0.0, decay=0.0):
@@ -307,7 +307,7 @@ def test_the_glossary_raises_the_floor_of_fluency_only():
     assert float(effective_fluency(0.1, True, 0.35)) == 0.35
 
 
-# == sim.network ==================================================================================
+# == sim.model.network =============================================================================
 
 
 def _network(n=6, gain=0.15, decay=0.05):
@@ -427,7 +427,7 @@ def test_network_grows_beyond_its_initial_capacity():
     assert net.graph().number_of_edges() == i.size
 
 
-# == sim.ledger ===================================================================================
+# == sim.model.ledger ==============================================================================
 
 
 def test_ledger_sums_over_a_trailing_window():
@@ -469,7 +469,7 @@ def test_ledger_adds_per_person_amounts():
     assert len(EVENTS) == ledger.counts.shape[1]
 
 
-# == sim.customers ================================================================================
+# == sim.model.customers ===========================================================================
 
 
 def _uniform_base(n=1000, expectation=65.0, satisfaction=65.0, seed=5) -> CustomerBase:
@@ -575,7 +575,7 @@ def test_summary_reads_cx_and_nps_on_their_scales():
     assert happy["promoters"] > sad["promoters"]
 
 
-# == sim.stats ====================================================================================
+# == sim.results.stats =============================================================================
 
 
 def test_paired_difference_on_known_data():
@@ -634,7 +634,7 @@ def test_require_effect_raises_on_an_undefined_interval():
         require_effect(mean_interval([1.0]), +1, "single seed")
 
 
-# == sim.randomness ===============================================================================
+# == sim.model.randomness ==========================================================================
 
 
 def test_same_seed_and_name_give_the_same_stream():

@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from sim import __version__  # noqa: E402
-from sim.runner import simulate  # noqa: E402
+from sim.runs.runner import simulate  # noqa: E402
 
 BASELINE_FILE = HERE / "baseline.json"
 SEEDS = (1, 2, 3)

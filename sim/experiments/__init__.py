@@ -1,0 +1,1 @@
+"""Experiments: experiment files, calibration to published figures, sensitivity analysis."""

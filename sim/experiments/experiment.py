@@ -1,0 +1,409 @@
+"""Experiment definitions (``experiments/*.toml``) and their evaluation: what to fit, to which
+published figures, on which industry population, with which method and budget.
+
+An evaluation surveys a fixed set of firms of the population with one parameter vector: the same
+firm draws and the same seeds at every evaluation (common random numbers), so two parameter
+vectors are compared on identical firms and the objective is smooth enough for CMA-ES.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.datafiles import find, names, read_toml
+from sim.model.parameters import FIELDS, allowed, unknown_message
+from sim.runs.scenarios import ScenarioError
+from sim.survey.instrument import QUESTION
+from sim.survey.population import Population, load_population, run_survey, shares
+
+METHODS = ("smm-cmaes",)
+# Mechanism figures measurable on the surveyed population itself (fitted when kind = calibrate);
+# the others are checked on dedicated runs at the fit
+# (sim.experiments.calibration.mechanism_checks).
+POPULATION_MECHANISMS = {
+    "tech_spend_outside_it_share": "firm_tech_spend_outside_it",
+    "monthly_voluntary_churn_baseline": "firm_monthly_churn",
+}
+# What a calibration's or sensitivity analysis's folder records to resume only the same work: the
+# experiment, population and targets files and the model (sim.runs.store.claim_folder).
+IDENTITY_KEYS = ("experiment_sha256", "population_sha256", "targets_sha256", "model_fingerprint")
+CHECKED_MECHANISMS = (
+    "contact_ratio_2m_vs_20m",
+    "remote_cross_group_share_change",
+    "cx_index_change_per_year_without_delivery",
+)
+
+
+class ExperimentError(ValueError):
+    """An experiment or targets file is invalid; the message names the file, key and fix."""
+
+
+@dataclass(frozen=True)
+class Free:
+    """A free parameter with a uniform prior on [low, high]."""
+
+    name: str
+    low: float
+    high: float
+
+    @property
+    def is_int(self) -> bool:
+        return FIELDS[self.name].type in (int, "int")
+
+    def value(self, x: float) -> Any:
+        return round(x) if self.is_int else float(x)
+
+
+@dataclass(frozen=True)
+class SurveyTarget:
+    id: str
+    respondent: str
+    share: float
+    n: int
+    source: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}/{self.respondent}"
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """The 95% band of the published share from its binomial sampling error."""
+        half = 1.96 * math.sqrt(self.share * (1 - self.share) / self.n)
+        return max(0.0, self.share - half), min(1.0, self.share + half)
+
+
+@dataclass(frozen=True)
+class MechanismTarget:
+    id: str
+    value: float
+    band: tuple[float, float]
+    kind: str
+    source: str
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A calibration and sensitivity experiment."""
+
+    name: str
+    description: str
+    path: Path
+    population: Population
+    survey_targets: tuple[SurveyTarget, ...]
+    mechanism_targets: tuple[MechanismTarget, ...]
+    free: tuple[Free, ...]
+    method: str
+    budget: int
+    firms: int
+    seed: int
+    refit_firms: int
+    bootstrap: int
+    screen_trajectories: int
+    screen_keep: float
+    sensitivity: tuple[Free, ...] = ()
+    sensitivity_firms: int = 12
+    targets_path: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def identity(self) -> dict[str, str]:
+        """Hashes of what this experiment's results depend on: its file, its population's file,
+        its targets file and the model (:data:`IDENTITY_KEYS`)."""
+        from sim.runs.store import file_digest, model_fingerprint
+
+        return {
+            "experiment_sha256": file_digest(self.path),
+            "population_sha256": self.population.digest,
+            "targets_sha256": file_digest(self.targets_path) if self.targets_path else "",
+            "model_fingerprint": model_fingerprint(),
+        }
+
+    @property
+    def fitted_mechanisms(self) -> tuple[MechanismTarget, ...]:
+        return tuple(
+            t
+            for t in self.mechanism_targets
+            if t.kind == "calibrate" and t.id in POPULATION_MECHANISMS
+        )
+
+    @property
+    def n_moments(self) -> int:
+        return len(self.survey_targets) + len(self.fitted_mechanisms)
+
+    def min_budget(self, n_free: int | None = None) -> int:
+        """CMA-ES needs a few generations of its population (4 + 3 ln k) to move at all."""
+        k = len(self.free) if n_free is None else n_free
+        return 2 * (4 + int(3 * math.log(max(k, 1))))
+
+    def with_budget(self, budget: int) -> Experiment:
+        import dataclasses
+
+        return dataclasses.replace(self, budget=budget)
+
+
+def resolve(ref: str) -> Path:
+    """An experiment file by path, or by name in ``experiments/``."""
+    found = find("experiments", ref)
+    if found is not None:
+        return found
+    known = ", ".join(n for n in names("experiments") if n.startswith("fit_"))
+    raise ExperimentError(f"unknown experiment {ref!r}: no such file; known experiments: {known}")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return read_toml(path, ExperimentError)[0]
+
+
+def _free(entries: dict[str, Any], where: str) -> tuple[Free, ...]:
+    out = []
+    for name, spec in entries.items():
+        if name not in FIELDS:
+            raise ExperimentError(f"{where}: {unknown_message(name)}")
+        meta = FIELDS[name].metadata
+        lo, hi = meta["range"]
+        prior = spec.get("prior") if isinstance(spec, dict) else spec
+        ok = (
+            isinstance(prior, list)
+            and len(prior) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in prior)
+            and prior[0] < prior[1]
+        )
+        if lo is None or not ok:
+            raise ExperimentError(
+                f"{where}.{name}: prior must be [low, high] with low < high "
+                f"for a numeric parameter ({allowed(name)})"
+            )
+        if prior[0] < lo or prior[1] > hi:
+            raise ExperimentError(
+                f"{where}.{name}: prior {prior} lies outside the parameter's "
+                f"valid range ({allowed(name)}); narrow it"
+            )
+        out.append(Free(name, float(prior[0]), float(prior[1])))
+    return tuple(out)
+
+
+def load_targets(path: Path) -> tuple[tuple[SurveyTarget, ...], tuple[MechanismTarget, ...]]:
+    """Read a targets file; every survey target must be a question and respondent of the
+    instrument, and every figure must name its source."""
+    data = _read_toml(path)
+    survey = []
+    for k, t in enumerate(data.get("survey", [])):
+        where = f"{path}: [[survey]] #{k + 1}"
+        qid, who = t.get("id"), t.get("respondent")
+        if qid not in QUESTION:
+            raise ExperimentError(
+                f"{where}: id {qid!r} is not a question of the instrument "
+                f"(known: {', '.join(QUESTION)})"
+            )
+        if who not in QUESTION[qid].respondents:
+            raise ExperimentError(
+                f"{where}: {qid} is asked of {', '.join(QUESTION[qid].respondents)}, not {who!r}"
+            )
+        if not t.get("source"):
+            raise ExperimentError(f"{where}: a target needs its source")
+        share, n = t.get("share"), t.get("n")
+        if not (isinstance(share, float) and 0 < share < 1 and isinstance(n, int) and n > 0):
+            raise ExperimentError(f"{where}: share must be in (0, 1) and n a positive count")
+        survey.append(SurveyTarget(qid, who, share, n, t["source"]))
+    mechanisms = []
+    for k, t in enumerate(data.get("mechanism", [])):
+        where = f"{path}: [[mechanism]] #{k + 1}"
+        if t.get("id") not in (*POPULATION_MECHANISMS, *CHECKED_MECHANISMS):
+            raise ExperimentError(
+                f"{where}: unknown mechanism figure {t.get('id')!r}; known: "
+                f"{', '.join((*POPULATION_MECHANISMS, *CHECKED_MECHANISMS))}"
+            )
+        if not t.get("source"):
+            raise ExperimentError(f"{where}: a figure needs its source")
+        band = tuple(t.get("band", ()))
+        if len(band) != 2 or not band[0] < band[1]:
+            raise ExperimentError(f"{where}: band must be [low, high]")
+        mechanisms.append(
+            MechanismTarget(
+                t["id"],
+                float(t["value"]),
+                (float(band[0]), float(band[1])),
+                t.get("kind", "check"),
+                t["source"],
+            )
+        )
+    return tuple(survey), tuple(mechanisms)
+
+
+def load_experiment(ref: str) -> Experiment:
+    """Read and validate an experiment file.
+
+    Raises:
+        ExperimentError: an unknown parameter (with the closest name), a prior outside the
+            parameter's range, a target the instrument does not have, as many free parameters as
+            targets or more, an unknown method, a budget too small for the method.
+    """
+    path = resolve(ref)
+    data = _read_toml(path)
+    where = str(path)
+    known = {
+        "name",
+        "description",
+        "population",
+        "targets",
+        "method",
+        "budget",
+        "firms",
+        "seed",
+        "refit_firms",
+        "bootstrap",
+        "screen_trajectories",
+        "screen_keep",
+        "free",
+        "sensitivity",
+    }
+    for key in data:
+        if key not in known:
+            raise ExperimentError(
+                f"{where}: unknown key {key!r}; known: {', '.join(sorted(known))}"
+            )
+    try:
+        population = load_population(str(data.get("population", "")), path.parent)
+    except ScenarioError as exc:
+        raise ExperimentError(f"{where}: population: {exc}") from None
+    targets_path = path.parent / str(data.get("targets", "targets.toml"))
+    survey_targets, mechanism_targets = load_targets(targets_path)
+    free = _free(data.get("free", {}), f"{where}: [free]")
+    method = data.get("method", "smm-cmaes")
+    if method not in METHODS:
+        raise ExperimentError(f"{where}: method {method!r} is not supported; use {METHODS[0]!r}")
+    ints = {}
+    for key, default, low in (
+        ("budget", 60, 1),
+        ("firms", 48, 2),
+        ("seed", 0, 0),
+        ("refit_firms", 120, 2),
+        ("bootstrap", 400, 20),
+        ("screen_trajectories", 3, 0),
+    ):
+        value = data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ExperimentError(
+                f"{where}: {key} = {value!r} must be a whole number of at least {low}"
+            )
+        ints[key] = value
+    if ints["screen_trajectories"] == 1:
+        raise ExperimentError(
+            f"{where}: screen_trajectories = 1 gives Morris no spread to judge; "
+            "use 0 (no screening) or at least 2"
+        )
+    sens = data.get("sensitivity", {})
+    ranges = dict(sens.get("ranges", {}))
+    sens_free = []
+    for name in sens.get("parameters", []):
+        if name not in FIELDS:
+            raise ExperimentError(f"{where}: [sensitivity] {unknown_message(name)}")
+        lo, hi = ranges.get(name, FIELDS[name].metadata["range"])
+        sens_free.append({name: {"prior": [lo, hi]}})
+    sensitivity = tuple(f for entry in sens_free for f in _free(entry, f"{where}: [sensitivity]"))
+    experiment = Experiment(
+        name=str(data.get("name", path.stem)),
+        description=str(data.get("description", "")),
+        path=path,
+        population=population,
+        survey_targets=survey_targets,
+        mechanism_targets=mechanism_targets,
+        free=free,
+        method=method,
+        screen_keep=float(data.get("screen_keep", 0.1)),
+        sensitivity=sensitivity,
+        sensitivity_firms=int(sens.get("firms", 12)),
+        targets_path=targets_path,
+        raw=data,
+        **ints,
+    )
+    if not free:
+        raise ExperimentError(f"{where}: [free] names no parameter to fit")
+    if len(free) >= experiment.n_moments:
+        raise ExperimentError(
+            f"{where}: {len(free)} free parameters for {experiment.n_moments} "
+            "targets; fit fewer parameters than targets"
+        )
+    check_budget(experiment, experiment.budget, where)
+    return experiment
+
+
+def check_budget(experiment: Experiment, budget: int, where: str) -> None:
+    need = experiment.min_budget()
+    if budget < need:
+        raise ExperimentError(
+            f"{where}: budget {budget} is too small for CMA-ES over "
+            f"{len(experiment.free)} parameters; give at least {need} trials"
+        )
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+
+def evaluate(
+    experiment: Experiment,
+    theta: dict[str, Any],
+    n_firms: int,
+    seed: int,
+    workers: int | None = None,
+    executor: Executor | None = None,
+) -> Evaluation:
+    """Survey ``n_firms`` firms of the population with parameters ``theta`` (same firms for the
+    same ``seed``): the shares of every item and group, and the firms' mechanism figures."""
+    population = experiment.population.with_overrides(**theta)
+    answers = run_survey(population, n_firms, seed, workers=workers, executor=executor)
+    return Evaluation.from_answers(answers)
+
+
+@dataclass
+class Evaluation:
+    """One evaluation: the survey shares table and per-firm mechanism figures."""
+
+    shares: pd.DataFrame
+    firms: pd.DataFrame
+    answers: pd.DataFrame | None = None
+
+    @classmethod
+    def from_answers(cls, answers: pd.DataFrame) -> Evaluation:
+        firms = answers.groupby("firm")[[c for c in answers if c.startswith("firm_")]].first()
+        return cls(shares(answers), firms.reset_index(), answers)
+
+    def moment(self, target: SurveyTarget | MechanismTarget) -> tuple[float, float]:
+        """Simulated value of a target and its simulation variance."""
+        if isinstance(target, SurveyTarget):
+            row = self.shares[
+                (self.shares.id == target.id)
+                & (self.shares.respondent == target.respondent)
+                & (self.shares.group == "all")
+            ].iloc[0]
+            p, n = float(row["share"]), max(int(row["n"]), 1)
+            return p, max(p * (1 - p), 0.25 / n) / n
+        values = self.firms[POPULATION_MECHANISMS[target.id]].to_numpy(dtype=float)
+        return float(np.mean(values)), float(np.var(values, ddof=1) / len(values))
+
+
+def objective(experiment: Experiment, evaluation: Evaluation) -> tuple[float, dict[str, float]]:
+    """Sum of squared standardised distances of the simulated moments from the targets: each
+    survey share against its binomial sampling error (n in the targets file) plus the simulation's
+    own; each mechanism figure against its band read as a 95% range."""
+    terms = {}
+    for t in experiment.survey_targets:
+        p, sim_var = evaluation.moment(t)
+        var = t.share * (1 - t.share) / t.n + sim_var
+        terms[t.key] = (p - t.share) ** 2 / var
+    for t in experiment.fitted_mechanisms:
+        value, sim_var = evaluation.moment(t)
+        sd = (t.band[1] - t.band[0]) / 3.92
+        terms[t.key] = (value - t.value) ** 2 / (sd**2 + sim_var)
+    return float(sum(terms.values())), terms

@@ -1,0 +1,159 @@
+"""Staff: marketers, technologists, hybrid hires, embedded analysts, the CMO and the CIO.
+
+Each employee is a Mesa ``CellAgent`` sitting on a desk cell of the office grid. Their numeric state
+(skills, fluency, KPI mix, capacity) lives in one :class:`StaffTable` of NumPy arrays, indexed by
+``agent.index``, so that weekly learning and contact sampling are vectorised; the agent's properties
+read that table. docs/model.md: staff.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+if TYPE_CHECKING:
+    from sim.model.model import Organisation
+
+MARKETING, IT = 0, 1
+DEPARTMENTS = ("marketing", "IT")
+
+STAFF, LEAD, HYBRID, EMBEDDED = 0, 1, 2, 3
+ROLES = ("staff", "lead", "hybrid", "embedded analyst")
+
+# KPI mix columns: what each department's metrics reward.
+SPEED, RELIABILITY, COST, CX = 0, 1, 2, 3
+KPI_NAMES = ("speed", "reliability", "cost", "cx")
+# Marketers are judged on speed and leads; technologists on reliability, standards and cost
+# (Accenture, The CMO-CIO Disconnect; Forrester 2016). Shared metrics blend both towards CX.
+MARKETING_KPI = np.array([0.6, 0.05, 0.05, 0.3])
+IT_KPI = np.array([0.1, 0.5, 0.3, 0.1])
+SHARED_KPI = np.array([0.0, 0.0, 0.0, 1.0])
+
+
+def kpi_mix(department: np.ndarray, shared_metrics: float) -> np.ndarray:
+    """KPI weights (n x 4, rows sum to 1) of staff in ``department`` under ``shared_metrics``."""
+    own = np.where((department == MARKETING)[:, None], MARKETING_KPI, IT_KPI)
+    return (1.0 - shared_metrics) * own + shared_metrics * SHARED_KPI
+
+
+class StaffTable:
+    """Vectorised attributes of everyone who works (or will work) for the firm.
+
+    Rows are allocated for every employee the run will ever have, including hybrid hires who join
+    later; ``present`` marks who has joined.
+
+    Attributes:
+        department: MARKETING or IT.
+        role: STAFF, LEAD, HYBRID or EMBEDDED.
+        marketing_skill, tech_skill: skill in each field, in [0, 1].
+        fluency: fluency in the other department's language, in [0, 1].
+        capacity: share of a full working week available for the work, in [0, 1].
+        joined: whether the person has joined the firm.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.department = np.zeros(n, dtype=np.int64)
+        self.role = np.zeros(n, dtype=np.int64)
+        self.marketing_skill = np.zeros(n)
+        self.tech_skill = np.zeros(n)
+        self.fluency = np.zeros(n)
+        self.capacity = np.ones(n)
+        self.joined = np.zeros(n, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.department)
+
+    def fill(
+        self, rows: np.ndarray | range, department: int, role: int, rng: np.random.Generator
+    ) -> None:
+        """Draw skills and fluency for new staff of one department and role.
+
+        Marketers know marketing and little technology, and speak little IT; technologists the
+        reverse; hybrids are strong in both and fluent (docs/model.md: staff).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        n = rows.size
+        self.department[rows] = department
+        self.role[rows] = role
+        high = rng.beta(8, 3, n)
+        low = rng.beta(2, 6, n)
+        if role == HYBRID:
+            self.marketing_skill[rows] = high
+            self.tech_skill[rows] = rng.beta(8, 3, n)
+            self.fluency[rows] = rng.beta(8, 2, n)
+        elif department == MARKETING:
+            self.marketing_skill[rows], self.tech_skill[rows] = high, low
+            self.fluency[rows] = rng.beta(2, 8, n)
+        else:
+            self.marketing_skill[rows], self.tech_skill[rows] = low, high
+            self.fluency[rows] = rng.beta(2, 8, n)
+
+
+class Employee(CellAgent):
+    """One member of staff at a desk; state lives in the model's staff table."""
+
+    def __init__(self, model: Organisation, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def department(self) -> str:
+        return DEPARTMENTS[self.model.staff.department[self.index]]
+
+    @property
+    def role(self) -> str:
+        return ROLES[self.model.staff.role[self.index]]
+
+    @property
+    def fluency(self) -> float:
+        return float(self.model.staff.fluency[self.index])
+
+    @property
+    def tech_skill(self) -> float:
+        return float(self.model.staff.tech_skill[self.index])
+
+    @property
+    def marketing_skill(self) -> float:
+        return float(self.model.staff.marketing_skill[self.index])
+
+    @property
+    def capacity(self) -> float:
+        return float(self.model.staff.capacity[self.index])
+
+    @property
+    def kpi(self) -> dict[str, float]:
+        """This person's KPI mix: weights on speed, reliability, cost and CX."""
+        row = self.model.kpi[self.index]
+        return dict(zip(KPI_NAMES, map(float, row), strict=True))
+
+    def take_desk(self) -> None:
+        """Move to the desk the seating plan gives this person."""
+        x, y = self.model.seating.grid_position(self.index)
+        self.cell = self.model.office[(x, y)]
+
+
+class Marketer(Employee):
+    """Marketing staff: raise customer-facing requests and choose IT or SaaS for them."""
+
+
+class Technologist(Employee):
+    """IT staff: work through the marketing requests assigned to them, after IT's own work."""
+
+    def work(self) -> None:
+        """Spend this week's marketing effort on the oldest assigned requests first."""
+        self.model.pipeline.work_on_queue(self.index)
+
+
+class HybridHire(Marketer):
+    """A marketer with high technology skill and fluency who bridges the two departments
+    (paid a premium: Burning Glass 2019)."""
+
+
+class CMO(Employee):
+    """Chief marketing officer: sets marketing's priorities and answers the survey for marketing."""
+
+
+class CIO(Employee):
+    """Chief information officer: sets IT's priorities and answers the survey for IT."""

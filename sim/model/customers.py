@@ -1,0 +1,280 @@
+"""Customers as a vectorised population, and the offering they experience (docs/model.md:
+customers and money).
+
+Per customer: expectation, cumulative satisfaction, tenure, an active flag and a fixed
+recommendation bias (kept as the satisfaction from which the customer recommends); all updated
+by one rule in NumPy, never by per-customer Python.
+
+- Experience: the offering's level (delivered features, their quality and freshness) plus a
+  consistency bonus from data maturity, with per-customer noise whose spread shrinks as maturity
+  makes touchpoints consistent.
+- Expectation-disconfirmation (Oliver 1980): this week's satisfaction is the experience plus a
+  reaction to its gap from expectation, a shortfall weighing ``loss_aversion`` times a surplus
+  (Anderson and Sullivan 1993; Mittal, Ross and Baldasare 1998).
+- Cumulative satisfaction is an anchor that each week's experience adjusts (Bolton 1998).
+- Rising expectations: expectations are pulled towards a market level that rises by
+  ``expectation_drift`` points a year, and adapt a little to what this firm delivers; a firm that
+  delivers nothing new loses about 3-4 CX points a year (Forrester US CX Index 2022-2024).
+- Churn: weekly hazard falls log-linearly with satisfaction, calibrated to ``churn_monthly`` at the
+  reference satisfaction. Acquisition: marketing effort plus word of mouth from promoters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+START_LEVEL = 65.0  # offering level at week 0, on the 0-100 experience scale
+REFERENCE_SATISFACTION = 62.0  # satisfaction at which churn equals churn_monthly
+DISCONFIRMATION_WEIGHT = 0.5  # weight of a surplus in this week's satisfaction
+MARKET_PULL = 0.05  # weekly pull of expectations towards the market's level
+OWN_ADAPTATION = 0.01  # weekly adaptation of expectations to this firm's experience
+EXPECTATION_SPREAD = 5.0  # spread of expectations between customers, index points
+NOISE_FLOOR = 4.0  # experience spread at full data maturity, index points
+NOISE_SILO = 12.0  # extra spread at zero maturity: inconsistent touchpoints
+MATURITY_BONUS = 8.0  # experience points of fully mature customer data (personalisation)
+FEATURE_SCALE = 0.008  # experience points per unit of delivered value x quality
+FEATURE_AGEING = 0.0015  # weekly loss of freshness of delivered features
+RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
+LTR_SCALE = 6.0  # satisfaction points per point of likelihood to recommend
+PROMOTER_LTR = 8.5  # a likelihood to recommend that rounds to 9 or 10
+DETRACTOR_LTR = 6.5  # below this it rounds to 0-6
+# Churned rows are dropped once they are this share of the rows. Every weekly update runs over
+# all rows, so churned rows cost as much as active ones: at one half (the first version) a firm
+# carried 1.44 rows per customer on average; at one eighth about 1.06, for a copy of the arrays
+# every ~20 weeks (benchmarks/README.md).
+COMPACT_AT_CHURNED_SHARE = 0.125
+
+
+REFERENCE_MARKETERS = 30  # marketing headcount that FEATURE_SCALE is set for
+
+
+class Offering:
+    """What the firm offers: the stock of delivered features, fading as they age.
+
+    Each marketer owns a slice of the customer journey, so a delivery improves the experience in
+    proportion to the slice it touches: the gain per delivery scales with
+    ``REFERENCE_MARKETERS / n_marketers``, and firms of any size face rising expectations alike.
+
+    Args:
+        n_marketers: marketing headcount of the firm.
+    """
+
+    def __init__(self, n_marketers: int = REFERENCE_MARKETERS) -> None:
+        self.stock = 0.0
+        self.delivered_value = 0.0
+        self.scale = FEATURE_SCALE * REFERENCE_MARKETERS / max(n_marketers, 1)
+
+    def add(self, value_quality: float) -> None:
+        self.stock += self.scale * value_quality
+        self.delivered_value += value_quality
+
+    def age(self) -> None:
+        self.stock *= 1.0 - FEATURE_AGEING
+
+    def level(self, maturity: float) -> float:
+        """Mean experience on the 0-100 scale, before noise and incidents."""
+        return START_LEVEL + self.stock + MATURITY_BONUS * (maturity - 0.3)
+
+
+class CustomerBase:
+    """Arrays of customers; rows of churned customers are compacted away when they pile up.
+
+    Args:
+        n: customers at week 0.
+        rng: the customers' random stream.
+    """
+
+    def __init__(self, n: int, rng: np.random.Generator) -> None:
+        self.n_start = n
+        cap = max(16, int(n * 1.5))
+        self.expectation = np.zeros(cap, dtype=np.float32)
+        self.satisfaction = np.zeros(cap, dtype=np.float32)
+        self.tenure = np.zeros(cap, dtype=np.int32)
+        # Likelihood to recommend (0-10) is 7.5 + (s - REFERENCE) / 6 + bias, bias ~ N(0, 1.5):
+        # promoters score 8.5 or more, detractors below 6.5. Kept as the satisfaction at which the
+        # customer starts to promote, ref + 6 (1 - bias); they detract below that minus 12. A
+        # count is then two comparisons over the arrays, with no packing of the active rows.
+        self.promoter_from = np.zeros(cap, dtype=np.float32)
+        self.active = np.zeros(cap, dtype=bool)
+        self.size = 0
+        self.market_expectation = START_LEVEL
+        # The CX index as last measured: the firm's reputation, which newcomers join with.
+        self.reputation = START_LEVEL + 1.0
+        # Start near the steady state: loss aversion on noisy experience costs a few points.
+        self._admit(n, rng, self.reputation)
+        self.tenure[:n] = rng.integers(0, 260, n)
+        # Scratch buffers reused every week (no per-step allocation of large arrays).
+        self._noise = np.zeros(cap, dtype=np.float32)
+        self._work = np.zeros(cap, dtype=np.float32)
+        self._work2 = np.zeros(cap, dtype=np.float32)
+        self._mask = np.zeros(cap, dtype=bool)
+
+    @property
+    def n_active(self) -> int:
+        return int(np.count_nonzero(self.active[: self.size]))
+
+    def _grow(self, need: int) -> None:
+        cap = len(self.active)
+        if need <= cap:
+            return
+        new_cap = max(need, 2 * cap)
+        for name in (
+            "expectation",
+            "satisfaction",
+            "tenure",
+            "promoter_from",
+            "active",
+            "_noise",
+            "_work",
+            "_work2",
+            "_mask",
+        ):
+            if not hasattr(self, name):
+                continue
+            old = getattr(self, name)
+            arr = np.zeros(new_cap, dtype=old.dtype)
+            arr[: len(old)] = old
+            setattr(self, name, arr)
+
+    def compact(self) -> None:
+        """Drop churned rows once they are :data:`COMPACT_AT_CHURNED_SHARE` of the rows; the order
+        of active rows is kept."""
+        n = self.size
+        act = self.active[:n]
+        k = int(np.count_nonzero(act))
+        if n - k <= COMPACT_AT_CHURNED_SHARE * n:
+            return
+        for name in ("expectation", "satisfaction", "tenure", "promoter_from"):
+            arr = getattr(self, name)
+            arr[:k] = arr[:n][act]
+        self.active[:k] = True
+        self.active[k:n] = False
+        self.size = k
+
+    def _admit(self, count: int, rng: np.random.Generator, prior: float) -> None:
+        start = self.size
+        self._grow(start + count)
+        stop = start + count
+        e = self.market_expectation + EXPECTATION_SPREAD * rng.standard_normal(count)
+        self.expectation[start:stop] = e
+        # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
+        self.satisfaction[start:stop] = prior + EXPECTATION_SPREAD * rng.standard_normal(count)
+        self.tenure[start:stop] = 0
+        bias = RECOMMEND_SPREAD * rng.standard_normal(count)
+        self.promoter_from[start:stop] = REFERENCE_SATISFACTION + LTR_SCALE * (
+            PROMOTER_LTR - 7.5 - bias
+        )
+        self.active[start:stop] = True
+        self.size = stop
+
+    def experience(
+        self,
+        rng: np.random.Generator,
+        level: float,
+        spread: float,
+        loss_aversion: float,
+        weight: float,
+        drift_per_week: float,
+    ) -> None:
+        """One week of experience, disconfirmation, satisfaction and expectation updates.
+
+        Every step writes into the preallocated float32 buffers (no temporaries the size of the
+        customer base); the arithmetic is the same, operation by operation, as the plain
+        expression ``s = (1-w) s + w (x + c(gap) gap)``, so results do not depend on it.
+        """
+        n = self.size
+        x = self._noise[:n]
+        rng.standard_normal(dtype=np.float32, out=x)
+        x *= spread
+        x += level
+        e, s, gap = self.expectation[:n], self.satisfaction[:n], self._work[:n]
+        np.subtract(x, e, out=gap)
+        # Disconfirmation: a surplus adds w+ * gap, a shortfall loss_aversion times as much.
+        # With loss aversion >= 1 that is min(w+ gap, w- gap) (max below 1): two plain products
+        # instead of a masked ufunc, which NumPy runs several times slower.
+        other = self._work2[:n]
+        np.multiply(gap, np.float32(DISCONFIRMATION_WEIGHT * loss_aversion), out=other)
+        gap *= np.float32(DISCONFIRMATION_WEIGHT)
+        pick = np.minimum if loss_aversion >= 1.0 else np.maximum
+        pick(gap, other, out=gap)
+        gap += x
+        s *= 1.0 - weight
+        gap *= weight
+        s += gap
+        self.market_expectation += drift_per_week
+        # e += pull (market - e) + adaptation (x - e), in place: gap and x are free again.
+        np.subtract(self.market_expectation, e, out=gap)
+        gap *= MARKET_PULL
+        np.subtract(x, e, out=x)
+        x *= OWN_ADAPTATION
+        gap += x
+        e += gap
+        np.clip(s, 0.0, 100.0, out=s)
+
+    def churn_and_acquire(
+        self,
+        rng: np.random.Generator,
+        churn_monthly: float,
+        sensitivity: float,
+        new_customers_mean: float,
+    ) -> int:
+        """Customers leave by a satisfaction-dependent hazard, then newcomers join; returns the
+        number who left."""
+        n = self.size
+        base = 1.0 - (1.0 - churn_monthly) ** (12.0 / 52.0)
+        s = self.satisfaction[:n]
+        hazard = self._work[:n]
+        np.subtract(s, REFERENCE_SATISFACTION, out=hazard)
+        hazard *= -sensitivity
+        np.exp(hazard, out=hazard)
+        hazard *= base
+        u = self._noise[:n]
+        rng.random(dtype=np.float32, out=u)
+        leaving = self._mask[:n]
+        np.less(u, hazard, out=leaving)
+        leaving &= self.active[:n]
+        left = int(np.count_nonzero(leaving))
+        self.active[:n] ^= leaving  # leaving is a subset of active: xor clears exactly those
+        self.tenure[:n] += self.active[:n]
+        newcomers = int(rng.poisson(max(new_customers_mean, 0.0)))
+        if newcomers:
+            self._admit(newcomers, rng, self.reputation)
+        self.compact()
+        return left
+
+    def _active_values(self, values: np.ndarray, into: np.ndarray) -> np.ndarray:
+        """``values`` of the active rows, packed into the scratch buffer ``into``."""
+        act = self.active[: self.size]
+        k = int(np.count_nonzero(act))
+        return np.compress(act, values[: self.size], out=into[:k])
+
+    def mean_satisfaction(self) -> float:
+        s = self._active_values(self.satisfaction, self._noise)
+        return float(s.mean()) if s.size else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """CX index (mean satisfaction, 0-100), NPS (promoters scoring 9-10 minus detractors
+        scoring 0-6, in points) and the number of promoters; also updates :attr:`reputation`.
+
+        Likelihood to recommend (0-10) is satisfaction rescaled around the reference level,
+        7.5 + (s - ref) / 6, plus each customer's fixed bias (see ``promoter_from``).
+        """
+        s = self._active_values(self.satisfaction, self._noise)
+        if s.size == 0:
+            return {"cx_index": 0.0, "nps": 0.0, "promoters": 0.0}
+        cx = float(s.mean(dtype=np.float64))
+        self.reputation = cx
+        n = self.size
+        sat, act, flag = self.satisfaction[:n], self.active[:n], self._mask[:n]
+        np.greater_equal(sat, self.promoter_from[:n], out=flag)
+        flag &= act
+        promoters = int(np.count_nonzero(flag))
+        shifted = np.add(sat, LTR_SCALE * (PROMOTER_LTR - DETRACTOR_LTR), out=self._work[:n])
+        np.less(shifted, self.promoter_from[:n], out=flag)
+        flag &= act
+        detractors = int(np.count_nonzero(flag))
+        return {
+            "cx_index": cx,
+            "nps": 100.0 * (promoters - detractors) / s.size,
+            "promoters": float(promoters),
+        }

@@ -1,0 +1,75 @@
+"""Money: revenue from active customers, and every cost the firm and its levers incur
+(docs/model.md: customers and money; docs/outputs.md).
+
+Costs are salaries (leaders cost three staff, hybrid hires carry a premium), IT's run cost (which
+grows with integration debt), SaaS subscriptions bought around IT, incidents, and the levers
+themselves (training hours, joint occasions, desk moves, the glossary, leaders' planning time), so
+that no lever is free. Satisfaction and financial results are linked only through customers staying
+and joining: across firms the two correlate only moderately (Otto et al. 2019).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+HOURS_PER_WEEK = 40.0
+LEADER_SALARY_MULTIPLE = 3.0
+IT_RUN_SHARE = 0.25  # IT's run cost (infrastructure, licences) as a share of IT salaries
+DEBT_COST = 300.0  # weekly cost of one unit of integration debt (workarounds, manual fixes)
+SAAS_SUBSCRIPTION = 300.0  # weekly cost of the subscription one SaaS-routed request adds
+SAAS_RETIREMENT = 1.0 / 52  # weekly share of SaaS subscriptions dropped (one-year life)
+INCIDENT_COST = 20_000.0  # one incident: lost sales, overtime, credits
+DESK_MOVE_COST = 3_000.0  # one desk moved by colocation
+GLOSSARY_COST = 20_000.0  # writing the glossary, once
+GLOSSARY_UPKEEP = 500.0  # keeping it current, per week
+OCCASION_COST = 30.0  # food and travel per person per occasion
+OCCASION_HOURS = 1.5
+PLANNING_SHARE = 0.1  # share of the CMO's and CIO's time spent planning jointly
+
+
+@dataclass
+class Ledger:
+    """This week's money, by line, in currency units per week."""
+
+    revenue: float = 0.0
+    salaries: float = 0.0
+    it_run: float = 0.0
+    saas: float = 0.0
+    incidents: float = 0.0
+    levers: float = 0.0
+
+    @property
+    def costs(self) -> float:
+        return self.salaries + self.it_run + self.saas + self.incidents + self.levers
+
+    @property
+    def profit(self) -> float:
+        return self.revenue - self.costs
+
+
+@dataclass
+class Accounts:
+    """Weekly ledgers kept long enough for year-over-year comparisons."""
+
+    history: deque[Ledger] = field(default_factory=lambda: deque(maxlen=70))
+    one_off: float = 0.0  # lever costs incurred this week outside the weekly rates
+
+    @property
+    def this_week(self) -> Ledger:
+        return self.history[-1]
+
+    def close(self, ledger: Ledger) -> None:
+        ledger.levers += self.one_off
+        self.one_off = 0.0
+        self.history.append(ledger)
+
+    def revenue_growth(self, window: int = 4) -> float:
+        """Revenue of the last ``window`` weeks against the same weeks a year before, minus one;
+        NaN until a year of history exists."""
+        h = self.history
+        if len(h) < 52 + window:
+            return float("nan")
+        now = sum(x.revenue for x in list(h)[-window:])
+        before = sum(x.revenue for x in list(h)[-52 - window : -52])
+        return now / before - 1.0 if before > 0 else float("nan")

@@ -1,0 +1,478 @@
+"""The organisation model: marketing and IT inside one firm, week by week.
+
+``Organisation`` is a Mesa model of a firm whose marketing and IT departments must build customer
+experience together although they are measured differently, speak different languages and distrust
+each other (Accenture Interactive, "The CMO-CIO Disconnect"; Forrester 2016-2021). Staff are Mesa
+agents at desks; they meet by the Allen curve, build ties and trust, learn each other's language,
+and move marketing's requests to delivery through IT or around it; a vectorised customer base reacts
+to what is delivered. ``docs/model.md`` describes the mechanisms and the evidence, module by module:
+
+- :mod:`sim.model.office` (desks, contacts), :mod:`sim.model.network` (ties),
+  :mod:`sim.model.trust`, :mod:`sim.model.knowledge` (fluency, glossary),
+  :mod:`sim.model.work` (requests), :mod:`sim.model.data_flow`, :mod:`sim.model.customers`,
+  :mod:`sim.model.finance`, :mod:`sim.model.ledger` (what people experienced),
+  :mod:`sim.model.outcomes` (weekly outcomes).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import deque
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from sim.model import finance
+from sim.model import outcomes as reporters
+from sim.model.agents import (
+    CIO,
+    CMO,
+    EMBEDDED,
+    HYBRID,
+    IT,
+    LEAD,
+    MARKETING,
+    STAFF,
+    HybridHire,
+    Marketer,
+    StaffTable,
+    Technologist,
+    kpi_mix,
+)
+from sim.model.customers import CustomerBase, Offering
+from sim.model.data_flow import DataFlow
+from sim.model.knowledge import WEEKS_PER_MONTH, learn
+from sim.model.ledger import ExperienceLedger
+from sim.model.network import CollaborationNetwork
+from sim.model.office import ContactSampler, interleave, plan_office
+from sim.model.parameters import ParameterError, Parameters
+from sim.model.randomness import Streams
+from sim.model.trust import DepartmentTrust
+from sim.model.work import LOW_RISK, RequestPipeline
+
+SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
+OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
+OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
+SURVEY_MEMORY = 60  # weeks of history the survey can look back on
+TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
+INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
+CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
+INCIDENT_HIT = 4.0  # experience points an incident costs every customer that week
+
+
+class Organisation(mesa.Model):
+    """A firm's marketing and IT departments, their office, network, work and customers.
+
+    Build it from a :class:`~sim.model.parameters.Parameters` or from flat keyword values (as Mesa's
+    SolaraViz and ``batch_run`` do): ``Organisation(shared_metrics=0.5, seed=7)``.
+
+    Args:
+        params: the full parameter set; flat keywords override its fields.
+        seed: the root seed of every random stream (an int). Without one, a seed is drawn from the
+            operating system and kept in ``self.seed`` so the run can be reproduced.
+        rng: accepted as a synonym of ``seed`` (Mesa's name); must be an int.
+        **overrides: parameter values by name.
+
+    Raises:
+        ParameterError: an unknown parameter, a wrong type or a value out of range.
+    """
+
+    def __init__(
+        self,
+        params: Parameters | None = None,
+        *,
+        seed: Any = None,
+        rng: Any = None,
+        **overrides: Any,
+    ) -> None:
+        seed = _root_seed(seed if seed is not None else rng)
+        base = params or Parameters()
+        self.p = base.replace(**overrides) if overrides else base
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.streams = Streams(seed)
+        p = self.p
+
+        self._build_staff()
+        self.network = CollaborationNetwork(
+            len(self.staff),
+            self.staff.department,
+            p.tie_gain,
+            p.tie_decay,
+            p.trust_memory,
+            p.failure_weight,
+        )
+        self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
+        self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
+        self.ledger = ExperienceLedger(len(self.staff))
+        self.data_flow = DataFlow()
+        self.offering = Offering(p.n_marketers)
+        self.customers = CustomerBase(p.n_customers, self.streams["customers"])
+        self.customer_summary = self.customers.summary()
+        self.accounts = finance.Accounts()
+        # Subscriptions marketing already holds at week 0: a year of a third of its requests.
+        self.saas_tools = 0.3 * p.request_rate * p.n_marketers * 52
+        self.saas_owned = np.zeros(len(self.staff))
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.pipeline = RequestPipeline(self)
+        self.delivery_stopped = False
+        self.week_stats: dict[str, float] = reporters.empty_week()
+        self.recent_deliveries: deque[tuple[int, int, str]] = deque()
+        self.recent_routes: deque[tuple[int, str]] = deque()
+        # Weekly (marketing's trust in IT, IT's trust in marketing, IT priority) over the survey's
+        # window and a year before it, for questions that compare now with a year ago.
+        self.history: deque[tuple[float, float, float]] = deque(maxlen=SURVEY_MEMORY)
+        self._seated_with: tuple | None = None
+        self._seat_everyone()
+        self.datacollector = mesa.DataCollector(model_reporters=reporters.MODEL_REPORTERS)
+        self.datacollector.collect(self)
+
+    # -- set-up
+    def _build_staff(self) -> None:
+        p = self.p
+        rng = self.streams["staff"]
+        nm, nt, nh = p.n_marketers, p.n_technologists, p.hybrid_hires
+        self.cmo, self.cio = nm + nt, nm + nt + 1
+        self.staff = StaffTable(nm + nt + 2 + nh)
+        st = self.staff
+        st.fill(range(nm), MARKETING, STAFF, rng)
+        st.fill(range(nm, nm + nt), IT, STAFF, rng)
+        st.fill([self.cmo], MARKETING, LEAD, rng)
+        st.fill([self.cio], IT, LEAD, rng)
+        st.joined[: nm + nt + 2] = True
+        self.marketing_rows = np.concatenate([np.arange(nm), np.arange(nm + nt + 2, len(st))])
+        self.technologist_rows = np.arange(nm, nm + nt)
+        self.hybrid_rows = np.arange(nm + nt + 2, len(st))
+        # A fixed order in which IT staff are embedded, then moved beside marketing: the same
+        # people move whatever the dose, so doses compare on common random numbers.
+        self.it_move_order = rng.permutation(self.technologist_rows)
+        # Hybrids are drawn last, so that hiring them leaves everyone else's draws as they were.
+        st.fill(self.hybrid_rows, MARKETING, HYBRID, rng)
+        self.employees: list[Any] = []
+        classes = [Marketer] * nm + [Technologist] * nt + [CMO, CIO] + [HybridHire] * nh
+        for index, cls in enumerate(classes):
+            self.employees.append(cls(self, index))
+
+    def _seat_everyone(self) -> None:
+        """Seat staff by the seating levers in force this week, and rebuild the contact sampler.
+
+        Marketing's floor holds the CMO, the embedded analysts beside the CMO, then marketers and
+        hybrids with the colocated IT staff spread evenly among them; IT's floor holds the rest.
+        """
+        p = self.p
+        levers = tuple(self.lever(name) for name in SEATING_LEVERS)
+        if levers == self._seated_with:
+            return
+        colocation, n_embedded, _ = levers
+        self._seated_with = levers
+        st = self.staff
+        st.joined[self.hybrid_rows] = self.lever("hybrid_hires") > 0
+        n_embedded = min(n_embedded, self.technologist_rows.size)
+        embedded = self.it_move_order[:n_embedded]
+        st.role[self.technologist_rows] = STAFF
+        st.role[embedded] = EMBEDDED
+        rest = self.it_move_order[n_embedded:]
+        n_moved = round(colocation * rest.size)
+        moved, staying = rest[:n_moved], rest[n_moved:]
+        previous_floor = getattr(self, "seating", None)
+        joined_marketing = [int(i) for i in self.marketing_rows if st.joined[i]]
+        marketing_side = (
+            [self.cmo]
+            + [int(i) for i in embedded]
+            + interleave(joined_marketing, [int(i) for i in moved])
+        )
+        it_side = [self.cio, *sorted(int(i) for i in staying)]
+        self.seating = plan_office(p.office_layout, marketing_side, it_side, len(st))
+        if previous_floor is not None:
+            changed = np.count_nonzero(previous_floor.floor_of != self.seating.floor_of)
+            self.accounts.one_off += finance.DESK_MOVE_COST * changed
+        width, height = self.seating.grid_size
+        self.office = OrthogonalMooreGrid((width, height), torus=False, random=self.random)
+        for agent in self.employees:
+            if st.joined[agent.index]:
+                agent.take_desk()
+        self.contact_sampler = ContactSampler(
+            self.seating, p.contact_p0, p.allen_lambda_m, p.floor_factor, p.building_factor
+        )
+
+    # -- helpers used by the mechanisms
+    def lever(self, name: str) -> Any:
+        """A lever's value in force this week (its default before its start week)."""
+        return self.p.lever_value(name, self.steps)
+
+    @property
+    def n_joined_marketers(self) -> int:
+        return int(np.count_nonzero(self.staff.joined[self.marketing_rows]))
+
+    @property
+    def embedded_rows(self) -> np.ndarray:
+        return self.technologist_rows[self.staff.role[self.technologist_rows] == EMBEDDED]
+
+    @property
+    def joined_hybrid_rows(self) -> np.ndarray:
+        return self.hybrid_rows[self.staff.joined[self.hybrid_rows]]
+
+    @property
+    def cross_trust(self) -> float:
+        """Mean of the two departments' trust in each other."""
+        return 0.5 * (self.trust_marketing_in_it.value + self.trust_it_in_marketing.value)
+
+    # -- the week
+    def step(self) -> None:
+        """One week, in this order: levers that start now; contacts, ties and learning; IT's
+        priority; requests raised and routed; IT's work and SaaS go-lives; data, incidents and
+        customers; money; then the weekly record."""
+        week = self.steps
+        p = self.p
+        self.ledger.new_week(week)
+        self.delivery_stopped = p.delivery_stop_week > 0 and week >= p.delivery_stop_week
+        self._seat_everyone()
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.network.fade()
+        self.trust_marketing_in_it.fade()
+        self.trust_it_in_marketing.fade()
+        stats = reporters.empty_week()
+        self.meet(stats)
+
+        priority = self.pipeline.priority_share()
+        self.pipeline.plan_week(priority)
+        self.pipeline.raise_requests()
+        # Technologists work their own queues; the order does not matter, so plain `do` (in
+        # creation order) keeps runs identical across scenarios.
+        self.agents_by_type[Technologist].do("work")
+        self.pipeline.deliver_saas()
+        self._record_flow(stats, priority)
+
+        self.data_flow.week(1.0 - priority)
+        incidents = self._incidents(priority)
+        self.offering.age()
+        self._serve_customers(stats, incidents)
+        self._keep_accounts(stats, incidents)
+        self.week_stats = stats
+        self.history.append(
+            (self.trust_marketing_in_it.value, self.trust_it_in_marketing.value, priority)
+        )
+        self.datacollector.collect(self)
+
+    def meet(self, stats: dict[str, float]) -> None:
+        """This week's contacts: at the desk by the Allen curve, remote along existing ties, and
+        at joint occasions; then ties and fluency grow from them."""
+        p, st = self.p, self.staff
+        n = len(st)
+        remote_share = self.lever("remote_share")
+        remote = (self.streams.week("remote", self.steps).random(n) < remote_share) & st.joined
+        present = st.joined & ~remote
+        # Remote staff still work with the people their desk places them among, by call and chat,
+        # but cross-department contact thins: remote work silos collaboration (Yang et al. 2022).
+        src, dst = self.contact_sampler.sample(self.streams.week("contacts", self.steps), st.joined)
+        src, dst = self._thin_cross(src, dst, remote)
+        work_i, work_j = src, dst
+        soc_i, soc_j = self._occasions(present)
+        self.network.reinforce(work_i, work_j)
+        self.network.reinforce(soc_i, soc_j, p.occasion_gain_share)
+
+        dep = st.department
+        cross_work = dep[work_i] != dep[work_j]
+        cross_soc = dep[soc_i] != dep[soc_j]
+        per_person = np.bincount(work_i[cross_work], minlength=n) + np.bincount(
+            work_j[cross_work], minlength=n
+        )
+        per_person = per_person + p.occasion_gain_share * (
+            np.bincount(soc_i[cross_soc], minlength=n) + np.bincount(soc_j[cross_soc], minlength=n)
+        )
+        training = self.lever("cross_training")
+        st.fluency[:] = learn(
+            st.fluency, per_person, training, p.fluency_gain, p.training_gain, p.fluency_decay
+        )
+        if training > 0:
+            # Cross-training also teaches the other field's craft, at half the pace of its language.
+            hours = training / WEEKS_PER_MONTH
+            keep = (1.0 - 0.5 * p.training_gain) ** hours
+            mk = dep == MARKETING
+            st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
+            st.marketing_skill[~mk] = 1.0 - (1.0 - st.marketing_skill[~mk]) * keep
+
+        self.ledger.add("contacts", np.concatenate([work_i, work_j]))
+        self.ledger.add("contacts_cross", np.concatenate([work_i[cross_work], work_j[cross_work]]))
+        all_contacts = len(work_i) + len(soc_i)
+        stats["contacts"] = float(all_contacts)
+        stats["cross_contacts"] = float(np.count_nonzero(cross_work) + np.count_nonzero(cross_soc))
+        stats["social_contacts"] = float(len(soc_i))
+        stats["remote_people"] = float(np.count_nonzero(remote))
+
+    def _thin_cross(
+        self, src: np.ndarray, dst: np.ndarray, remote: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep a cross-department contact with a chance that rises with the departments' trust
+        and the pair's shared language (people avoid those they distrust or cannot follow), and
+        that falls by ``remote_cross_factor`` when either of them works remotely that week."""
+        st = self.staff
+        cross = st.department[src] != st.department[dst]
+        glossary = bool(self.lever("shared_glossary"))
+        fl = 0.5 * (st.fluency[src] + st.fluency[dst])
+        if glossary:
+            fl = np.maximum(fl, self.p.glossary_floor)
+        accept = (0.4 + 0.6 * self.cross_trust) * (0.4 + 0.6 * fl)
+        accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
+        u = self.streams.week("contacts", self.steps).random(src.size)
+        keep = ~cross | (u < accept)
+        return src[keep], dst[keep]
+
+    def _occasions(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Joint lunches and customer visits: each attendee meets people of the other department."""
+        rng = self.streams.week("occasions", self.steps)
+        rate = self.lever("joint_occasions") / WEEKS_PER_MONTH
+        n_occ = int(rng.poisson(rate)) if rate > 0 else 0
+        st = self.staff
+        pairs_i, pairs_j = [], []
+        for _ in range(n_occ):
+            attend = present & (rng.random(len(st)) < OCCASION_ATTENDANCE)
+            mk = np.flatnonzero(attend & (st.department == MARKETING))
+            it = np.flatnonzero(attend & (st.department == IT))
+            if mk.size == 0 or it.size == 0:
+                continue
+            pairs_i.append(np.repeat(mk, OCCASION_ENCOUNTERS))
+            pairs_j.append(it[rng.integers(0, it.size, mk.size * OCCASION_ENCOUNTERS)])
+            self.accounts.one_off += attend.sum() * (
+                finance.OCCASION_COST
+                + finance.OCCASION_HOURS * self.p.salary / finance.HOURS_PER_WEEK
+            )
+        if not pairs_i:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(pairs_i), np.concatenate(pairs_j)
+
+    def _record_flow(self, stats: dict[str, float], priority: float) -> None:
+        week = self.steps
+        raised = self.pipeline.raised_this_week
+        delivered = self.pipeline.delivered_this_week
+        for req in raised:
+            self.recent_routes.append((week, req.route))
+        for req in delivered:
+            self.recent_deliveries.append((week, req.time_to_market, req.route))
+        horizon = week - TRAILING_WEEKS
+        while self.recent_routes and self.recent_routes[0][0] <= horizon:
+            self.recent_routes.popleft()
+        while self.recent_deliveries and self.recent_deliveries[0][0] <= horizon:
+            self.recent_deliveries.popleft()
+        stats["requests_raised"] = float(len(raised))
+        stats["requests_delivered"] = float(len(delivered))
+        stats["requests_late"] = float(sum(r.delivered_week > r.due_week for r in delivered))
+        stats["requests_reworked"] = float(self.pipeline.reworked_this_week)
+        stats["requests_promised"] = float(sum(r.promised for r in raised))
+        stats["requests_abandoned"] = float(self.pipeline.abandoned_this_week)
+        stats["it_priority"] = priority
+        # Marketers live with their SaaS tools: each week of use of an unintegrated tool.
+        st = self.staff
+        self.saas_owned *= 1.0 - finance.SAAS_RETIREMENT
+        users = self.marketing_rows[st.joined[self.marketing_rows]]
+        self.ledger.add("unintegrated_use", users, self.saas_owned[users])
+
+    def _incidents(self, priority: float) -> int:
+        """Incidents this week: more with integration debt and with less of IT's effort on its own
+        reliability work; under light governance each low-risk change shipped without the full
+        checks carries a small risk of its own."""
+        reliability = 1.0 - priority
+        rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
+        unchecked = sum(
+            r.route == "it" and r.complexity < LOW_RISK for r in self.pipeline.delivered_this_week
+        )
+        rate += CHANGE_RISK * self.lever("governance_agility") * unchecked
+        return int(self.streams.week("incidents", self.steps).poisson(rate))
+
+    def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:
+        p = self.p
+        rng = self.streams.week("customers", self.steps)
+        cust = self.customers
+        maturity = self.data_flow.maturity
+        level = self.offering.level(maturity) - INCIDENT_HIT * incidents
+        spread = 4.0 + 12.0 * (1.0 - maturity)
+        cust.experience(
+            rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
+        )
+        before = cust.n_active
+        # Word of mouth comes from last week's promoters: recommending takes a while.
+        promoters = self.customer_summary["promoters"]
+        effort = self.n_joined_marketers / max(p.n_marketers, 1)
+        new_mean = p.acquisition_rate * cust.n_start * effort + p.word_of_mouth * promoters
+        left = cust.churn_and_acquire(
+            self.streams.week("churn", self.steps), p.churn_monthly, p.churn_sensitivity, new_mean
+        )
+        stats["churned"] = float(left)
+        stats["churn"] = left / before if before else 0.0
+        self.customer_summary = cust.summary()
+        stats["incidents"] = float(incidents)
+        stats["experience_level"] = level
+
+    def _keep_accounts(self, stats: dict[str, float], incidents: int) -> None:
+        p, st = self.p, self.staff
+        joined = st.joined
+        ledger = finance.Ledger()
+        ledger.revenue = self.customers.n_active * p.revenue_per_customer
+        leaders = joined & (st.role == LEAD)
+        hybrids = joined & (st.role == HYBRID)
+        base_staff = np.count_nonzero(joined) - np.count_nonzero(leaders)
+        it_staff = np.count_nonzero(joined & (st.department == IT) & ~leaders)
+        premium = p.salary * p.hybrid_premium * np.count_nonzero(hybrids)
+        ledger.salaries = (
+            p.salary * base_staff
+            + finance.LEADER_SALARY_MULTIPLE * p.salary * np.count_nonzero(leaders)
+        )
+        ledger.it_run = (
+            finance.IT_RUN_SHARE * p.salary * it_staff + finance.DEBT_COST * self.data_flow.debt
+        )
+        self.saas_tools *= 1.0 - finance.SAAS_RETIREMENT
+        ledger.saas = finance.SAAS_SUBSCRIPTION * self.saas_tools
+        ledger.incidents = finance.INCIDENT_COST * incidents
+        hourly = p.salary / finance.HOURS_PER_WEEK
+        training = (
+            self.lever("cross_training") / WEEKS_PER_MONTH * hourly * np.count_nonzero(joined)
+        )
+        glossary = finance.GLOSSARY_UPKEEP if self.lever("shared_glossary") else 0.0
+        if self.lever("shared_glossary") and self.steps == max(1, p.shared_glossary_start):
+            self.accounts.one_off += finance.GLOSSARY_COST
+        planning = (
+            finance.PLANNING_SHARE * 2 * finance.LEADER_SALARY_MULTIPLE * p.salary
+            if self.lever("joint_planning")
+            else 0.0
+        )
+        ledger.salaries += premium
+        ledger.levers = training + glossary + planning
+        self.accounts.close(ledger)
+        stats["lever_cost"] = ledger.levers + premium
+        it_spend = p.salary * it_staff + ledger.it_run
+        stats["tech_spend_outside_it"] = ledger.saas / (ledger.saas + it_spend)
+
+    # -- running -----------------------------------------------------------------------------------
+    def run(self, weeks: int | None = None) -> Organisation:
+        """Run ``weeks`` steps (default: the ``weeks`` parameter) and return the model."""
+        for _ in range(self.p.weeks if weeks is None else weeks):
+            self.step()
+        return self
+
+    def weekly(self):
+        """The weekly outcomes as a DataFrame indexed by week (0 = the state at set-up)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        df.index.name = "week"
+        return df
+
+
+def _root_seed(seed: Any) -> int:
+    """The run's integer root seed; a missing seed is drawn from the OS and kept, a non-integer
+    (a text box in the browser) is read as one or refused."""
+    if seed is None:
+        return secrets.randbelow(2**31)
+    if isinstance(seed, bool):
+        raise ParameterError(f"seed={seed!r} must be a whole number from 0 to {2**63 - 1}")
+    if isinstance(seed, float) and seed.is_integer():
+        seed = int(seed)
+    if isinstance(seed, str):
+        try:
+            seed = int(seed.strip())
+        except ValueError:
+            raise ParameterError(f"seed={seed!r} must be a whole number") from None
+    if not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**63:
+        raise ParameterError(f"seed={seed!r} must be a whole number from 0 to {2**63 - 1}")
+    return int(seed)

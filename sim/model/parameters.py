@@ -1,0 +1,625 @@
+"""Every parameter of the model in one frozen dataclass, with units, ranges, defaults and evidence.
+
+The defaults describe a *traditional* firm (docs/model.md: levers): no lever pulled, departments on
+separate floors, heavy IT governance, SaaS forbidden on paper but bought around IT anyway.
+
+Scenario files, CLI ``--set`` flags and browser sliders are all generated from or checked against
+:data:`SPECS`, so a default can never drift between them (STYLE.md, point 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAAS_POLICIES = ("forbid", "guidelines", "laissez-faire")
+OFFICE_LAYOUTS = ("same_floor", "separate_floors", "separate_buildings")
+
+
+class ParameterError(ValueError):
+    """A parameter has an unknown name, a wrong type or a value outside its allowed range."""
+
+
+def _p(
+    default: Any,
+    lo: Any = None,
+    hi: Any = None,
+    *,
+    unit: str = "",
+    group: str,
+    doc: str,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """Declare one parameter: its default, allowed range or choices, unit, group and meaning."""
+    meta = {"range": (lo, hi), "unit": unit, "group": group, "doc": doc, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+LEVER = "lever"
+START = "lever start"
+ENV = "environment"
+STRUCT = "structure"
+BEHAV = "behaviour"
+SURVEY = "survey"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The complete, validated parameter set of one firm.
+
+    Groups: ``structure`` (sizes, office), ``lever`` (docs/model.md: levers, each with a
+    ``<lever>_start`` week), ``environment`` (the market), ``behaviour`` (mechanism constants with
+    evidence, the candidates for calibration). Each field's metadata holds its range, unit and doc.
+    """
+
+    # --- structure -------------------------------------------------------------------------------
+    n_marketers: int = _p(
+        30, 1, 2000, unit="people", group=STRUCT, doc="Marketing staff, not counting the CMO."
+    )
+    n_technologists: int = _p(
+        30, 1, 2000, unit="people", group=STRUCT, doc="IT staff, not counting the CIO."
+    )
+    n_customers: int = _p(
+        10_000, 100, 2_000_000, unit="customers", group=STRUCT, doc="Active customers at week 0."
+    )
+    weeks: int = _p(
+        156,
+        1,
+        1040,
+        unit="weeks",
+        group=STRUCT,
+        doc="Default horizon of Organisation.run(); one step is one week.",
+    )
+    office_layout: str = _p(
+        "separate_floors",
+        group=STRUCT,
+        choices=OFFICE_LAYOUTS,
+        doc="Where the departments sit: one floor, two floors of one "
+        "building (traditional), or two buildings.",
+    )
+
+    # --- levers (docs/model.md: levers)
+    shared_metrics: float = _p(
+        0.0,
+        0.0,
+        1.0,
+        unit="weight",
+        group=LEVER,
+        doc="Weight of the shared customer-experience metric in both "
+        "departments' KPI mix (0 = each judged on its own metrics).",
+    )
+    colocation: float = _p(
+        0.0,
+        0.0,
+        1.0,
+        unit="share",
+        group=LEVER,
+        doc="Share of IT desks moved beside marketing desks.",
+    )
+    hybrid_hires: int = _p(
+        0,
+        0,
+        500,
+        unit="people",
+        group=LEVER,
+        doc="Hybrid marketing-technology staff hired into marketing "
+        "(paid a premium, see hybrid_premium).",
+    )
+    embedded_analysts: int = _p(
+        0,
+        0,
+        100,
+        unit="people",
+        group=LEVER,
+        doc="IT business analysts seated with and meeting in "
+        "marketing's leadership team (taken from IT's staff).",
+    )
+    shared_glossary: bool = _p(
+        False,
+        group=LEVER,
+        doc="A shared glossary: raises the floor of fluency and removes "
+        "the worst misunderstandings.",
+    )
+    cross_training: float = _p(
+        0.0,
+        0.0,
+        40.0,
+        unit="hours/person/month",
+        group=LEVER,
+        doc="Cross-training in the other department's field.",
+    )
+    joint_occasions: float = _p(
+        0.0,
+        0.0,
+        8.0,
+        unit="per month",
+        group=LEVER,
+        doc="Joint lunches and customer visits: random cross-department encounters.",
+    )
+    joint_planning: bool = _p(
+        False, group=LEVER, doc="CMO and CIO plan and fund the roadmap together."
+    )
+    it_involved_early: bool = _p(
+        False, group=LEVER, doc="IT joins initiatives at the idea stage, not at hand-over."
+    )
+    governance_agility: float = _p(
+        0.0,
+        0.0,
+        1.0,
+        unit="share",
+        group=LEVER,
+        doc="Lightness of IT governance for low-risk work "
+        "(0 = every change through the full approval process).",
+    )
+    saas_policy: str = _p(
+        "forbid",
+        group=LEVER,
+        choices=SAAS_POLICIES,
+        doc="Marketing's own SaaS purchases: forbidden (bought anyway, hidden), "
+        "allowed under standards and guidelines, or left alone.",
+    )
+    remote_share: float = _p(
+        0.0,
+        0.0,
+        1.0,
+        unit="share of work-weeks",
+        group=LEVER,
+        doc="Share of work-weeks spent remote.",
+    )
+
+    shared_metrics_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which shared_metrics applies."
+    )
+    colocation_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week in which IT desks move."
+    )
+    hybrid_hires_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week in which the hybrid hires join."
+    )
+    embedded_analysts_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week in which the analysts are embedded."
+    )
+    shared_glossary_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week in which the glossary is published."
+    )
+    cross_training_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which cross-training runs."
+    )
+    joint_occasions_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which joint occasions run."
+    )
+    joint_planning_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which planning is joint."
+    )
+    it_involved_early_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which IT is involved early."
+    )
+    governance_agility_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which the lighter governance applies."
+    )
+    saas_policy_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which the SaaS policy applies."
+    )
+    remote_share_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which remote work applies."
+    )
+
+    # --- environment
+    expectation_drift: float = _p(
+        5.0,
+        0.0,
+        20.0,
+        unit="index points/year",
+        group=ENV,
+        doc="Upward drift of customer expectations; a firm that delivers "
+        "nothing new loses about 3-4 CX points a year "
+        "(Forrester CX Index 2022-2024).",
+    )
+    delivery_stop_week: int = _p(
+        0,
+        0,
+        1040,
+        unit="week",
+        group=ENV,
+        doc="Week from which the firm delivers nothing new (0 = never); "
+        "a stress test for rising expectations.",
+    )
+
+    # --- behaviour: contacts and ties (docs/model.md: office and contacts) ----------------------
+    contact_p0: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="probability/week",
+        group=BEHAV,
+        doc="Weekly chance that two people at distance 0 on one floor talk "
+        "(intercept of the Allen curve).",
+    )
+    allen_lambda_m: float = _p(
+        13.0,
+        2.0,
+        50.0,
+        unit="m",
+        group=BEHAV,
+        doc="Decay length of the Allen curve; 13 m gives the 4:1 contact "
+        "ratio between 2 m and 20 m (Allen 1977; Waber et al. 2014).",
+    )
+    floor_factor: float = _p(
+        0.15,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Contact multiplier between floors of one building "
+        "(Allen 1977: a floor separates almost as much as a building).",
+    )
+    building_factor: float = _p(
+        0.03, 0.0, 1.0, unit="multiplier", group=BEHAV, doc="Contact multiplier between buildings."
+    )
+    remote_cross_factor: float = _p(
+        0.72,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Chance that a cross-department contact still happens "
+        "when either side works remotely that week; remote work "
+        "silos collaboration (Yang et al. 2022: fully remote, "
+        "about -25% cross-group share).",
+    )
+    tie_gain: float = _p(
+        0.15,
+        0.0,
+        1.0,
+        unit="strength/contact",
+        group=BEHAV,
+        doc="Tie strength gained per work contact (diminishing towards 1).",
+    )
+    tie_decay: float = _p(
+        0.005,
+        0.0,
+        0.2,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly fade of tie strength, whatever the distance "
+        "(Catalini 2018: separation did not end collaboration).",
+    )
+    occasion_gain_share: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Tie gain of a social encounter relative to a work "
+        "contact (Kahn 1996: interaction is not collaboration).",
+    )
+
+    # --- behaviour: knowledge and trust (section 5) --------------------------------------------
+    fluency_gain: float = _p(
+        0.006,
+        0.0,
+        0.5,
+        unit="per cross contact",
+        group=BEHAV,
+        doc="Fluency learned from one cross-department work contact, scaled by "
+        "(1 - fluency): absorptive capacity (Cohen and Levinthal 1990).",
+    )
+    fluency_decay: float = _p(
+        0.012,
+        0.0,
+        0.1,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly forgetting of the other department's language.",
+    )
+    training_gain: float = _p(
+        0.01,
+        0.0,
+        0.2,
+        unit="per training hour",
+        group=BEHAV,
+        doc="Fluency learned per hour of cross-training, scaled by (1 - fluency).",
+    )
+    glossary_floor: float = _p(
+        0.35,
+        0.0,
+        1.0,
+        unit="fluency",
+        group=BEHAV,
+        doc="Fluency floor that the shared glossary guarantees.",
+    )
+    trust_memory: float = _p(
+        0.97,
+        0.5,
+        1.0,
+        unit="per week",
+        group=BEHAV,
+        doc="Weekly fade g of old outcomes in the Beta reputation.",
+    )
+    failure_weight: float = _p(
+        2.25,
+        1.0,
+        4.0,
+        unit="successes",
+        group=BEHAV,
+        doc="Weight k of a failure against a success (Slovic 1993; loss aversion about 2.25).",
+    )
+
+    # --- behaviour: work (section 6) -----------------------------------------------------------
+    request_rate: float = _p(
+        0.25,
+        0.0,
+        5.0,
+        unit="requests/marketer/week",
+        group=BEHAV,
+        doc="Customer-facing requests raised by each marketer.",
+    )
+    it_capacity: float = _p(
+        2.0,
+        0.05,
+        10.0,
+        unit="effort units/person/week",
+        group=BEHAV,
+        doc="Weekly effort of one technologist at full skill.",
+    )
+    marketing_priority: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of IT effort that goes to marketing's requests in a "
+        "traditional firm (the rest is run, reliability and cost).",
+    )
+    saas_propensity: float = _p(
+        -1.2,
+        -5.0,
+        5.0,
+        unit="logit",
+        group=BEHAV,
+        doc="Intercept of marketing's choice to buy SaaS around IT.",
+    )
+    promise_propensity: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Chance that marketing commits a date to the business "
+        "without IT's agreement, in a traditional firm.",
+    )
+    misunderstanding: float = _p(
+        0.8,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Chance that a complex request between two people with no "
+        "shared language is misunderstood.",
+    )
+
+    # --- behaviour: customers and money (section 7) ------------------------------------------
+    loss_aversion: float = _p(
+        2.0,
+        1.0,
+        3.0,
+        unit="ratio",
+        group=BEHAV,
+        doc="Weight of a shortfall against a surplus of the same size "
+        "(Anderson and Sullivan 1993; Mittal et al. 1998: 1.5-2.5).",
+    )
+    satisfaction_weight: float = _p(
+        0.08,
+        0.01,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weight of this week's experience in cumulative "
+        "satisfaction (Bolton 1998: satisfaction is an anchor).",
+    )
+    churn_monthly: float = _p(
+        0.03,
+        0.001,
+        0.2,
+        unit="share/month",
+        group=BEHAV,
+        doc="Monthly voluntary churn of a customer at the baseline "
+        "satisfaction (Recurly benchmarks: 1-5%).",
+    )
+    churn_sensitivity: float = _p(
+        0.08,
+        0.0,
+        1.0,
+        unit="per index point",
+        group=BEHAV,
+        doc="Log-hazard fall of churn per point of satisfaction.",
+    )
+    acquisition_rate: float = _p(
+        0.0045,
+        0.0,
+        0.1,
+        unit="share/week",
+        group=BEHAV,
+        doc="New customers from marketing effort, as a share of the starting base per week.",
+    )
+    word_of_mouth: float = _p(
+        0.0025,
+        0.0,
+        0.1,
+        unit="new/promoter/week",
+        group=BEHAV,
+        doc="New customers brought by each promoter each week.",
+    )
+    revenue_per_customer: float = _p(
+        23.0,
+        0.0,
+        10_000.0,
+        unit="currency/week",
+        group=BEHAV,
+        doc="Weekly revenue of one active customer.",
+    )
+    salary: float = _p(
+        2_000.0,
+        0.0,
+        100_000.0,
+        unit="currency/week",
+        group=BEHAV,
+        doc="Weekly cost of one staff member (leaders cost three).",
+    )
+    hybrid_premium: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Pay premium of a hybrid hire (Burning Glass 2019: 20-40%).",
+    )
+
+    # --- the survey instrument (docs/survey.md) -------------------------------------------
+    survey_week: int = _p(
+        104,
+        65,  # survey.instrument.MIN_HISTORY: the trailing year plus a quarter for year-ago checks
+        1040,
+        unit="week",
+        group=SURVEY,
+        doc="Week at which the respondents answer, from their trailing 52 weeks (at least 65).",
+    )
+    tolerance_cio: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of CIOs: a CIO answers yes when the perceived rate exceeds a "
+        "tolerance drawn from Beta with this mean (one distribution for every question).",
+    )
+    tolerance_cmo: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of CMOs, as tolerance_cio.",
+    )
+    tolerance_marketer: float = _p(
+        0.5,
+        0.05,
+        0.95,
+        unit="rate",
+        group=SURVEY,
+        doc="Mean tolerance of marketers, as tolerance_cio.",
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
+
+    # -- construction helpers -------------------------------------------------------------------
+    @classmethod
+    def from_flat(cls, values: dict[str, Any] | None = None, **kwargs: Any) -> Parameters:
+        """Build from flat keyword values, rejecting unknown names with the closest valid one."""
+        merged = {**(values or {}), **kwargs}
+        unknown = [k for k in merged if k not in FIELDS]
+        if unknown:
+            raise ParameterError(unknown_message(unknown[0]))
+        return cls(**{k: coerce(k, v) for k, v in merged.items()})
+
+    def replace(self, **changes: Any) -> Parameters:
+        """A copy with some values changed, validated like a fresh construction."""
+        return Parameters.from_flat({**self.as_dict(), **changes})
+
+    def as_dict(self) -> dict[str, Any]:
+        """The flat ``{name: value}`` mapping, in declaration order."""
+        return dataclasses.asdict(self)
+
+    def lever_value(self, name: str, week: int) -> Any:
+        """A lever's value in ``week``: its set value once its start week is reached, before that
+        the default (traditional) value, so that a lever can be introduced mid-run."""
+        if week >= getattr(self, f"{name}_start"):
+            return getattr(self, name)
+        return FIELDS[name].default
+
+
+def _check(f: dataclasses.Field, value: Any) -> None:
+    meta = f.metadata
+    expected = (
+        f.type
+        if isinstance(f.type, type)
+        else {"int": int, "float": float, "bool": bool, "str": str}[f.type]
+    )
+    ok_type = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok_type = True
+    if not ok_type:
+        raise ParameterError(
+            f"{f.name}={value!r} has the wrong type: expected {expected.__name__}"
+            f" ({allowed(f.name)})"
+        )
+    if meta["choices"] is not None and value not in meta["choices"]:
+        raise ParameterError(f"{f.name}={value!r} is not allowed: choose one of {allowed(f.name)}")
+    lo, hi = meta["range"]
+    if lo is not None and not (lo <= value <= hi):
+        raise ParameterError(f"{f.name}={value!r} is out of range: allowed {allowed(f.name)}")
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Parameters)}
+LEVERS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.metadata["group"] == LEVER)
+DEFAULTS = Parameters()
+
+
+def allowed(name: str) -> str:
+    """The allowed values of a parameter, as a human-readable phrase."""
+    f = FIELDS[name]
+    meta = f.metadata
+    if meta["choices"]:
+        return ", ".join(repr(c) for c in meta["choices"])
+    if f.type in (bool, "bool"):
+        return "true or false"
+    lo, hi = meta["range"]
+    unit = f" {meta['unit']}" if meta["unit"] else ""
+    kind = "a whole number" if f.type in (int, "int") else "a number"
+    return f"{kind} from {lo} to {hi}{unit}"
+
+
+def unknown_message(name: str) -> str:
+    """The message for an unknown parameter name, suggesting the closest valid names."""
+    close = difflib.get_close_matches(name, list(FIELDS), n=3, cutoff=0.5)
+    hint = (
+        f"; did you mean {' or '.join(close)}?" if close else "; run 'orgsim params' to list them"
+    )
+    return f"unknown parameter {name!r}{hint}"
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Convert text (a CLI flag, a browser field) or a loose number to the field's type.
+
+    Raises:
+        ParameterError: the name is unknown or the text cannot be read as the field's type.
+    """
+    if name not in FIELDS:
+        raise ParameterError(unknown_message(name))
+    kind = FIELDS[name].type
+    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
+    if isinstance(value, np.generic):
+        value = value.item()  # a NumPy scalar from a sweep or a slider: its Python value
+    try:
+        if kind is bool and isinstance(value, str):
+            low = value.strip().lower()
+            if low in ("true", "yes", "1", "on"):
+                return True
+            if low in ("false", "no", "0", "off"):
+                return False
+            raise ValueError(value)
+        if kind is int and isinstance(value, str):
+            return int(value.strip())
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if kind is float and isinstance(value, (str, int)) and not isinstance(value, bool):
+            return float(value)
+    except ValueError:
+        raise ParameterError(f"{name}={value!r} cannot be read: expected {allowed(name)}") from None
+    return value

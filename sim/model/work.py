@@ -1,0 +1,430 @@
+"""CX initiatives from idea to customer: requirements, routing, priority, promises, delivery
+(docs/model.md: work).
+
+Each week marketers raise requests with a customer value, a technical complexity and an urgency.
+
+1. Requirements: the chance that a request is misunderstood rises with complexity and falls with
+   the requester's technology skill, the fluency between requester and technologist, their tie
+   strength (complex knowledge needs strong ties, Hansen 1999), the glossary, a hybrid or embedded
+   analyst taking part, and IT being involved early.
+2. Routing: marketing buys SaaS around IT when IT looks slow, when it distrusts IT, and when its
+   KPIs reward speed; ``saas_policy`` damps or frees the choice. SaaS is fast but unintegrated.
+3. Priority: IT gives marketing's requests a share of its effort that rises with the CX weight of
+   its KPIs (shared metrics), its trust in marketing, joint planning and early involvement.
+4. Promises: marketing commits dates without IT's agreement, less often under joint planning,
+   trust and shared metrics; a missed promise is a failure for trust on both sides.
+5. Delivery: weekly progress from capacity times skill, after a governance wait that
+   ``governance_agility`` shortens for low-risk work; a misunderstood result is reworked (at most
+   twice, then delivered as it is, missing what was meant). Quality depends on skill and clarity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents import HYBRID, SPEED
+from sim.model.data_flow import SILO_WEIGHT, VIOLATION_SHARE
+from sim.model.knowledge import effective_fluency
+
+if TYPE_CHECKING:
+    from sim.model.model import Organisation
+
+SAAS_LEAD_WEEKS = 2  # weeks from purchase to a configured SaaS tool
+GOVERNANCE_WEEKS = 3  # approval wait of a change under full governance
+LOW_RISK = 0.5  # complexity below which work counts as low risk
+MAX_REWORKS = 2
+ABANDON_WEEKS = 26  # marketing gives up on a request IT has not started after this long
+HYBRID_REACH = 5.0  # marketers one hybrid can translate for
+ANALYST_REACH = 10.0  # marketers one embedded analyst can serve
+# Friction of buying SaaS under each policy: hidden and expensed against the rules, allowed within
+# guidelines, or free of any friction.
+POLICY_DAMPING = {"forbid": 0.6, "guidelines": 0.9, "laissez-faire": 1.0}
+PRIORITY_CAP = 0.8
+
+
+# Each request carries its own uniform random numbers, drawn when it is raised, one column per
+# decision. Pulling a lever changes which decisions are taken but never shifts the draws of other
+# requests, so paired scenarios stay on common random numbers (Starsim's rule).
+U_ROUTE, U_ANALYST, U_HYBRID, U_WHO, U_VIOLATION, U_PROMISE, U_MISSED, U_QUALITY = range(8)
+U_REWORK = 8  # MAX_REWORKS columns: one per check of a finished result
+U_TECH = 10  # three columns: candidate technologists when no known contact has time
+N_UNIFORMS = 13
+
+
+@dataclass(slots=True)
+class Request:
+    """One customer-facing initiative raised by a marketer."""
+
+    id: int
+    requester: int
+    raised_week: int
+    value: float
+    complexity: float
+    urgency: float
+    clarity: float = 1.0
+    route: str = "it"
+    assignee: int = -1
+    bridge: int = -1
+    effort_total: float = 0.0
+    effort_left: float = 0.0
+    start_week: int = 0
+    due_week: int = 0
+    promised: bool = False
+    reworks: int = 0
+    delivered_week: int = -1
+    quality: float = 0.0
+    u: np.ndarray | None = None  # this request's own uniform draws, see U_* above
+
+    @property
+    def time_to_market(self) -> int:
+        return self.delivered_week - self.raised_week
+
+
+class RequestPipeline:
+    """The queue of marketing requests and the weekly flow through it.
+
+    The model owns the pipeline; technologists call :meth:`work_on_queue` in the work stage.
+    """
+
+    def __init__(self, model: Organisation) -> None:
+        self.model = model
+        self.queues: dict[int, deque[Request]] = {}
+        self.saas_pending: deque[Request] = deque()
+        self.next_id = 0
+        self.delivered_this_week: list[Request] = []
+        self.raised_this_week: list[Request] = []
+        self.reworked_this_week = 0
+        self.abandoned_this_week = 0
+        self.allowance = np.zeros(len(model.staff))
+
+    # -- derived weekly quantities -----------------------------------------------------------------
+    def backlog_effort(self) -> float:
+        return sum(r.effort_left for q in self.queues.values() for r in q)
+
+    def load(self) -> np.ndarray:
+        """Remaining effort queued at each technologist."""
+        out = np.zeros(len(self.model.staff))
+        for tech, q in self.queues.items():
+            out[tech] = sum(r.effort_left for r in q)
+        return out
+
+    def estimate_weeks(self, req: Request, load: np.ndarray) -> float:
+        """IT's estimate of this request's time to market: the governance wait, then the assignee's
+        queue and this request at the assignee's weekly marketing effort. Marketing asks before it
+        chooses, so the estimate is also the delay it weighs against SaaS (docs/model.md: work,
+        step 2)."""
+        agility = self.model.lever("governance_agility")
+        low_risk = req.complexity < LOW_RISK
+        wait = GOVERNANCE_WEEKS * ((1.0 - agility) if low_risk else 1.0)
+        effort = self.effort(req.complexity, agility)
+        rate = max(self.allowance[req.assignee], 0.02)
+        return wait + (load[req.assignee] + effort) / rate
+
+    @staticmethod
+    def effort(complexity: float, agility: float) -> float:
+        """Effort units of a request; light governance trims the paperwork of low-risk work."""
+        effort = 0.3 + 1.4 * complexity
+        return effort * (1.0 - 0.3 * agility) if complexity < LOW_RISK else effort
+
+    # -- 1-4: raising, requirements, routing, promises
+    def raise_requests(self) -> None:
+        """Marketers (hybrids included) raise this week's requests and decide their route."""
+        m = self.model
+        self.raised_this_week = []
+        load = self.load()
+        drawn = [
+            self._draw_requests(
+                m.streams.week("requests", m.steps), m.marketing_rows[: m.p.n_marketers]
+            )
+        ]
+        if m.hybrid_rows.size:
+            # Hybrids draw from a stream of their own, so hiring them leaves the requests of
+            # everyone else exactly as they were (common random numbers).
+            drawn.append(
+                self._draw_requests(m.streams.week("hybrid_requests", m.steps), m.hybrid_rows)
+            )
+        for requesters, values, complexity, urgency, uniforms in drawn:
+            for k in range(requesters.size):
+                req = Request(
+                    self.next_id,
+                    int(requesters[k]),
+                    m.steps,
+                    float(values[k]),
+                    float(complexity[k]),
+                    float(urgency[k]),
+                    u=uniforms[k],
+                )
+                self.next_id += 1
+                self._staff_request(req, load)
+                self._route(req, self.estimate_weeks(req, load))
+                self.raised_this_week.append(req)
+                if req.route == "it":
+                    load[req.assignee] += req.effort_left
+
+    def _draw_requests(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Requesters, values, complexities and urgencies of this week's requests from ``rows``.
+
+        Counts are drawn for every row, joined or not, so the number of draws never depends on who
+        has joined yet.
+        """
+        counts = rng.poisson(self.model.p.request_rate, rows.size)
+        counts[~self.model.staff.joined[rows]] = 0
+        requesters = np.repeat(rows, counts)
+        n = requesters.size
+        return (
+            requesters,
+            rng.lognormal(0.0, 0.4, n),
+            rng.beta(2.0, 2.0, n),
+            rng.random(n),
+            rng.random((n, N_UNIFORMS)),
+        )
+
+    def _staff_request(self, req: Request, load: np.ndarray) -> None:
+        """Choose the technologist and the bridge, then the clarity of the requirements."""
+        m = self.model
+        candidates = m.technologist_rows
+        tech = m.network.strongest_in(req.requester, candidates, load)
+        # A known contact buried under twice the average queue cannot take more: ask elsewhere.
+        if tech < 0 or load[tech] > 2.0 * load[candidates].mean() + 1.0:
+            # Ask whoever has time: the least loaded of three at random ("power of two choices").
+            pick = candidates[(req.u[U_TECH : U_TECH + 3] * candidates.size).astype(np.int64)]
+            tech = int(pick[np.argmin(load[pick])])
+        req.assignee = tech
+        req.bridge = self._bridge(req)
+        req.clarity = self.clarity(req)
+
+    def _bridge(self, req: Request) -> int:
+        """A hybrid or embedded analyst who takes part in the requirements, or -1."""
+        m = self.model
+        if m.staff.role[req.requester] == HYBRID:
+            return req.requester
+        n_marketers = max(m.n_joined_marketers, 1)
+        analysts, hybrids = m.embedded_rows, m.joined_hybrid_rows
+        u = req.u
+        if analysts.size and u[U_ANALYST] < min(1.0, analysts.size * ANALYST_REACH / n_marketers):
+            return int(analysts[int(u[U_WHO] * analysts.size)])
+        if hybrids.size and u[U_HYBRID] < min(1.0, hybrids.size * HYBRID_REACH / n_marketers):
+            return int(hybrids[int(u[U_WHO] * hybrids.size)])
+        return -1
+
+    def clarity(self, req: Request) -> float:
+        """Probability in [0, 1] that the request is understood as meant (docs/model.md: work,
+        step 1)."""
+        m = self.model
+        p, staff = m.p, m.staff
+        glossary = bool(m.lever("shared_glossary"))
+        fl = effective_fluency(
+            staff.fluency[[req.requester, req.assignee]], glossary, p.glossary_floor
+        )
+        pair_fluency = float(fl.mean())
+        tech_skill = float(staff.tech_skill[req.requester])
+        factor = 1.0
+        if req.bridge >= 0:
+            pair_fluency = max(pair_fluency, float(staff.fluency[req.bridge]))
+            tech_skill = max(tech_skill, float(staff.tech_skill[req.bridge]))
+            factor *= 0.6
+        if m.lever("it_involved_early"):
+            factor *= 0.7
+        tie = m.network.strength_of(req.requester, req.assignee)
+        miss = (
+            p.misunderstanding
+            * req.complexity
+            * (1.0 - pair_fluency)
+            * (1.0 - 0.5 * tech_skill)
+            * (1.0 - 0.6 * tie * req.complexity)
+            * factor
+        )
+        if glossary:
+            # The glossary settles the worst confusions: no request is a coin toss any more.
+            miss = min(miss, 0.5 * p.misunderstanding * req.complexity)
+        return 1.0 - min(max(miss, 0.0), 1.0)
+
+    def saas_probability(self, req: Request, expected_weeks: float) -> float:
+        """Chance that marketing buys this request as SaaS around IT (docs/model.md: work,
+        step 2)."""
+        m = self.model
+        speed = float(m.kpi[req.requester, SPEED])
+        logit = (
+            m.p.saas_propensity
+            + 1.2 * (expected_weeks / 6.0 - 1.0)
+            + 3.0 * (speed - 0.45)
+            - 4.0 * (m.trust_marketing_in_it.value - 0.45)
+            + 1.0 * (req.urgency - 0.5)
+            - 1.5 * (req.complexity - 0.5)
+        )
+        if m.lever("it_involved_early"):
+            logit -= 0.5  # IT hears of the need while it can still offer a solution
+        prob = 1.0 / (1.0 + math.exp(-logit))
+        return min(1.0, prob * POLICY_DAMPING[m.lever("saas_policy")])
+
+    def _route(self, req: Request, expected_weeks: float) -> None:
+        m = self.model
+        week = m.steps
+        ledger = m.ledger
+        people = [req.requester, m.cmo]
+        ledger.add("raised", people)
+        if req.u[U_ROUTE] < self.saas_probability(req, expected_weeks):
+            req.route = "saas"
+            req.due_week = week + SAAS_LEAD_WEEKS
+            self.saas_pending.append(req)
+            policy = m.lever("saas_policy")
+            ledger.add("routed_saas", people)
+            if req.u[U_VIOLATION] < VIOLATION_SHARE[policy]:
+                ledger.add("violation", [req.requester, m.cmo, m.cio])
+            return
+        req.route = "it"
+        agility = m.lever("governance_agility")
+        low_risk = req.complexity < LOW_RISK
+        wait = GOVERNANCE_WEEKS * ((1.0 - agility) if low_risk else 1.0)
+        req.start_week = week + round(wait)
+        req.effort_total = req.effort_left = self.effort(req.complexity, agility)
+        if req.u[U_PROMISE] < self.promise_probability(req):
+            req.promised = True
+            # Marketing's date follows the business's wish, not IT's queue: about 30% optimistic.
+            req.due_week = week + math.ceil(0.7 * expected_weeks)
+            ledger.add("promised_without_it", [req.requester, m.cmo, m.cio])
+        else:
+            req.due_week = week + math.ceil(1.2 * expected_weeks)  # IT pads its estimate
+        self.queues.setdefault(req.assignee, deque()).append(req)
+
+    def promise_probability(self, req: Request) -> float:
+        """Chance that marketing commits a date without IT's agreement (docs/model.md: work,
+        step 4)."""
+        m = self.model
+        prob = m.p.promise_propensity
+        prob *= float(m.kpi[req.requester, SPEED]) / 0.6
+        prob *= 1.0 - 0.8 * (m.trust_marketing_in_it.value - 0.3)
+        if m.lever("joint_planning"):
+            prob *= 0.3
+        return min(max(prob, 0.0), 1.0)
+
+    # -- 3 and 5: priority and delivery ------------------------------------------------------------
+    def priority_share(self) -> float:
+        """Share of IT effort given to marketing's requests this week (docs/model.md: work,
+        step 3)."""
+        m = self.model
+        it_kpi = m.kpi[m.cio]
+        customer_weight = float(it_kpi[SPEED] + it_kpi[3])  # speed + CX
+        share = m.p.marketing_priority * (1.0 + 2.0 * (customer_weight - 0.2))
+        share *= 0.7 + 0.6 * m.trust_it_in_marketing.value
+        if m.lever("joint_planning"):
+            share *= 1.25
+        if m.lever("it_involved_early"):
+            share *= 1.1
+        return min(share, PRIORITY_CAP)
+
+    def plan_week(self, priority: float) -> None:
+        """Each technologist's marketing effort this week: capacity times skill times priority;
+        early involvement spends a little of it on reviewing ideas."""
+        m = self.model
+        rows = m.technologist_rows
+        staff = m.staff
+        overhead = 0.95 if m.lever("it_involved_early") else 1.0
+        self.allowance[:] = 0.0
+        self.allowance[rows] = (
+            m.p.it_capacity * staff.capacity[rows] * staff.tech_skill[rows] * priority * overhead
+        )
+        self.delivered_this_week = []
+        self.reworked_this_week = 0
+        self.abandoned_this_week = 0
+
+    def work_on_queue(self, tech: int) -> None:
+        """Spend ``tech``'s marketing effort on its oldest startable requests."""
+        m = self.model
+        if m.delivery_stopped:
+            return
+        queue = self.queues.get(tech)
+        if not queue:
+            return
+        week = m.steps
+        budget = self.allowance[tech]
+        for req in list(queue):
+            if req.effort_left >= req.effort_total and week - req.raised_week > ABANDON_WEEKS:
+                queue.remove(req)
+                self._abandon(req)
+                continue
+            if budget <= 0:
+                break
+            if req.start_week > week:
+                continue
+            spent = min(budget, req.effort_left)
+            req.effort_left -= spent
+            budget -= spent
+            if req.effort_left > 1e-9:
+                continue
+            if req.reworks < MAX_REWORKS and req.u[U_REWORK + req.reworks] > req.clarity:
+                req.reworks += 1
+                req.effort_left = 0.5 * req.effort_total
+                self.reworked_this_week += 1
+                m.ledger.add("reworked", [req.requester, m.cmo, m.cio])
+                continue
+            queue.remove(req)
+            skill = float(m.staff.tech_skill[tech])
+            missed = req.reworks >= MAX_REWORKS and req.u[U_MISSED] > req.clarity
+            req.quality = (0.4 + 0.3 * skill + 0.3 * req.clarity) * (0.5 if missed else 1.0)
+            self._deliver(req, integrated=True)
+        self.allowance[tech] = budget
+
+    def _abandon(self, req: Request) -> None:
+        """An unmet request: marketing gives up on it, a failure in its eyes (docs/model.md:
+        trust)."""
+        m = self.model
+        self.abandoned_this_week += 1
+        m.ledger.add("late", [req.requester, m.cmo, m.cio])
+        m.ledger.add("unmet", [req.requester, m.cmo, m.cio])
+        if req.promised:
+            m.ledger.add("broken_promise", [req.requester, m.cmo, m.cio])
+        m.network.record_outcome(req.requester, req.assignee, False)
+        m.trust_marketing_in_it.record(0.0, 1.0)
+
+    def deliver_saas(self) -> None:
+        """SaaS tools bought two weeks ago go live: fast, decent, unintegrated."""
+        m = self.model
+        if m.delivery_stopped:
+            return
+        week = m.steps
+        while self.saas_pending and self.saas_pending[0].due_week <= week:
+            req = self.saas_pending.popleft()
+            skill = float(m.staff.tech_skill[req.requester])
+            noise = 0.35 * (req.u[U_QUALITY] - 0.5)  # uniform noise, sd about 0.1
+            req.quality = float(np.clip(0.5 + 0.25 * skill + noise, 0.1, 1.0))
+            m.data_flow.silo(SILO_WEIGHT[m.lever("saas_policy")])
+            m.saas_tools += 1.0
+            m.saas_owned[req.requester] += 1.0
+            self._deliver(req, integrated=False)
+
+    def _deliver(self, req: Request, integrated: bool) -> None:
+        """Record a delivery: the customers' offering, data maturity, trust and experience."""
+        m = self.model
+        week = m.steps
+        req.delivered_week = week
+        self.delivered_this_week.append(req)
+        late = week > req.due_week
+        m.offering.add(req.value * req.quality)
+        people = [req.requester, m.cmo]
+        m.ledger.add("delivered", people)
+        if integrated:
+            m.data_flow.integrate(req.quality)
+            people_it = [req.requester, m.cmo, m.cio]
+            if late:
+                m.ledger.add("late", people_it)
+            if req.promised and late:
+                m.ledger.add("broken_promise", people_it)
+            success = not late and req.reworks == 0
+            m.network.record_outcome(req.requester, req.assignee, success)
+            # Marketing judges IT on lateness and misses; IT judges marketing on the clarity of what
+            # was asked and on dates promised over its head (docs/model.md, trust: broken promises
+            # fail both).
+            m.trust_marketing_in_it.record(float(success), float(not success))
+            it_failure = req.reworks > 0 or (req.promised and late)
+            m.trust_it_in_marketing.record(float(not it_failure), float(it_failure))
+        else:
+            # A working tool that IT will have to integrate: a success for marketing, a failure
+            # in IT's eyes whenever it broke the standards.
+            m.trust_marketing_in_it.record(0.0, 0.0)
+            m.trust_it_in_marketing.record(0.0, 0.5 * SILO_WEIGHT[m.lever("saas_policy")])

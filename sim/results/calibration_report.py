@@ -1,0 +1,170 @@
+"""The calibration report: fit against every target with its band, parameter marginals, predictive
+checks for the questions the fit never saw, and the mechanism figures. Misfit is shown as it is: a
+target the model cannot reach is a finding, stated in the report."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from sim.experiments.calibration import Fit
+    from sim.experiments.experiment import Experiment
+
+
+def _save(fig: Figure, path: Path) -> str:
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    fig.clear()
+    return path.name
+
+
+def plot_fit(table: pd.DataFrame, path: Path) -> str:
+    """Each target: the published value with its 95% band (grey), the fit's prediction on fresh
+    firms with its 95% interval (blue; red when outside the band)."""
+    fig = Figure(figsize=(7, 0.45 * len(table) + 1))
+    ax = fig.add_subplot()
+    y = np.arange(len(table))[::-1]
+    for yi, (_, r) in zip(y, table.iterrows(), strict=True):
+        ax.plot([r.band_low, r.band_high], [yi, yi], color="0.75", lw=8, solid_capstyle="butt")
+        ax.plot(r.observed, yi, "k|", ms=14)
+        colour = "tab:blue" if r.within_band else "tab:red"
+        ax.errorbar(
+            r.predicted,
+            yi,
+            xerr=[[r.predicted - r.low], [r.high - r.predicted]],
+            fmt="o",
+            color=colour,
+            ms=5,
+            capsize=3,
+        )
+    ax.set_yticks(y, table.target)
+    ax.set_xlabel("share / value")
+    ax.set_title(
+        "Fit against targets: band (grey), published (|), fit (dot, 95% interval)", fontsize=9
+    )
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_marginals(draws: np.ndarray, names: list[str], estimates: dict, path: Path) -> str:
+    """Bootstrap distribution of each fitted parameter, with the estimate marked."""
+    k = len(names)
+    cols = min(4, k)
+    rows = int(np.ceil(k / cols))
+    fig = Figure(figsize=(3 * cols, 2.3 * rows))
+    for j, name in enumerate(names):
+        ax = fig.add_subplot(rows, cols, j + 1)
+        ax.hist(draws[:, j], bins=30, color="tab:blue", alpha=0.7)
+        ax.axvline(estimates[name], color="k", lw=1.5)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_predictions(predictions: pd.DataFrame, targeted: set[tuple[str, str]], path: Path) -> str:
+    """Every question of the instrument at the fit: targeted items in blue, predictions for
+    questions the fit never saw in orange."""
+    table = predictions.copy()
+    table["label"] = (
+        table.id
+        + "/"
+        + table.respondent
+        + np.where(table.group == "all", "", " [" + table.group + "]")
+    )
+    fig = Figure(figsize=(7, 0.32 * len(table) + 1))
+    ax = fig.add_subplot()
+    y = np.arange(len(table))[::-1]
+    for yi, (_, r) in zip(y, table.iterrows(), strict=True):
+        seen = (r.id, r.respondent) in targeted and r.group == "all"
+        ax.errorbar(
+            r.predicted,
+            yi,
+            xerr=[[r.predicted - r.low], [r.high - r.predicted]],
+            fmt="o",
+            ms=4,
+            capsize=2,
+            color="tab:blue" if seen else "tab:orange",
+        )
+    ax.set_yticks(y, table.label, fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share answering yes")
+    ax.set_title("Predictions (blue: fitted targets; orange: never fitted)", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(
+        index=False, float_format=lambda v: f"{v:.3f}", border=0, classes="t", na_rep=""
+    )
+
+
+def write_report(
+    e: Experiment,
+    fit: Fit,
+    draws: np.ndarray,
+    names: list[str],
+    mechanisms: pd.DataFrame,
+    out: Path,
+) -> Path:
+    figs = [
+        plot_fit(fit.fit_table, out / "fit_targets.png"),
+        plot_marginals(draws, names, fit.estimates, out / "marginals.png"),
+        plot_predictions(
+            fit.predictions,
+            {(t.id, t.respondent) for t in e.survey_targets},
+            out / "predictions.png",
+        ),
+    ]
+    misfit = fit.fit_table[~fit.fit_table.within_band]
+    findings = "".join(
+        f"<li><b>{html.escape(r.target)}</b>: published {r.observed:.2f} (band "
+        f"{r.band_low:.2f}-{r.band_high:.2f}), the fit gives {r.predicted:.2f} "
+        f"[{r.low:.2f}, {r.high:.2f}]. The model cannot reach it with these parameters: a finding "
+        "about the model's mechanisms or the instrument, not noise.</li>"
+        for r in misfit.itertuples()
+    )
+    estimates = pd.DataFrame(
+        {
+            "parameter": list(fit.estimates),
+            "estimate": list(fit.estimates.values()),
+            "low_95": [fit.intervals[n][0] for n in fit.estimates],
+            "high_95": [fit.intervals[n][1] for n in fit.estimates],
+        }
+    )
+    fixed = pd.DataFrame({"parameter": list(fit.fixed), "fixed_at": list(fit.fixed.values())})
+    page = f"""<!doctype html><html><head><meta charset="utf-8">
+<title>orgsim calibration: {html.escape(e.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}
+table.t{{border-collapse:collapse;font-size:13px}} table.t td,table.t th{{padding:2px 8px;
+border-bottom:1px solid #ddd}}</style></head><body>
+<h1>Calibration: {html.escape(e.name)}</h1>
+<p>{html.escape(e.description)}</p>
+<p><b>{fit.reproduced} of {fit.n_targets}</b> targets reproduced within their 95% bands, on
+{e.refit_firms} fresh firms. Method: simulated method of moments, CMA-ES (optuna) over
+{e.budget} trials of {e.firms} firms on common random numbers, Morris screening first, intervals
+from a {e.bootstrap}-draw bootstrap through the Jacobian at the optimum. Wall time
+{fit.wall_s / 60:.1f} min. Survey shares are scored against their binomial sampling error; where the
+source gives no n, n = 400 is an assumption (see experiments/targets.toml).</p>
+<h2>Fit against targets</h2><img src="{figs[0]}">{_table(fit.fit_table)}
+<h2>Misfit</h2><ul>{findings or "<li>none</li>"}</ul>
+<h2>Parameters</h2>{_table(estimates)}
+<p>Dropped by screening and fixed at their prior's midpoint:</p>{_table(fixed)}
+<img src="{figs[1]}">
+<h2>Predictions for every question</h2>
+<p>Questions the fit never saw (orange) are predictions: substantial growth, margin growth and
+competitive position split by whether the CIO works closely with marketing; integration struggles
+split by tech-savvy and traditional marketers.</p><img src="{figs[2]}">{_table(fit.predictions)}
+<h2>Mechanism figures</h2>{_table(mechanisms)}
+</body></html>"""
+    path = out / "report.html"
+    path.write_text(page)
+    return path

@@ -1,0 +1,272 @@
+"""Batches of paired replications: plan, run on any ``concurrent.futures`` executor, store as
+results arrive, resume.
+
+Replication seeds are spawned from the master seed with ``numpy.random.SeedSequence``;
+replication r of every scenario uses the same seed, so scenarios are compared on paired runs by
+default. Runs are grouped in chunks (one task per chunk) so that scheduling overhead stays small;
+each worker returns its results and only the driver writes them (:mod:`sim.runs.store`). A run that
+raises is recorded with its error and does not stop the batch. The shape follows Mesa 4's
+experimental ``run_scenarios``: frozen scenarios, seeds from one SeedSequence, an executor, a
+store, failures as data.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model.outcomes import OUTCOMES
+from sim.model.parameters import Parameters
+from sim.model.randomness import replicate_seeds
+from sim.runs.scenarios import Scenario
+from sim.runs.store import BatchStore, environment, now, run_key
+
+MAX_TASKS_PER_CHILD = (
+    100  # recycle workers: Mesa 3.3.1 keeps per-model state (docs/architecture.md, "Mesa notes")
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run to do: which scenario, which replication, its seed and parameters."""
+
+    scenario: str
+    rep: int
+    seed: int
+    overrides: dict[str, Any]
+    weeks: int | None
+
+    @property
+    def key(self) -> str:
+        return run_key(self.scenario, self.rep)
+
+
+@dataclass
+class BatchResult:
+    """What a batch call did."""
+
+    total: int
+    ran: int
+    skipped: int
+    failed: int
+    interrupted: bool
+    elapsed_s: float
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.ran / self.elapsed_s if self.elapsed_s > 0 else float("nan")
+
+
+def plan(
+    scenarios: Iterable[Scenario], reps: int, master_seed: int, weeks: int | None
+) -> list[RunSpec]:
+    """Every (scenario, replication) of the batch; replication r has the same seed everywhere."""
+    seeds = replicate_seeds(master_seed, reps)
+    return [
+        RunSpec(s.name, rep, seed, dict(s.overrides), weeks)
+        for s in scenarios
+        for rep, seed in enumerate(seeds)
+    ]
+
+
+def run_spec(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one spec in a worker: the run row and its weekly frame, or a failed row with the error.
+
+    Module-level and self-contained, so any executor can ship it (processes, Dask).
+    """
+    from sim.model.model import Organisation
+    from sim.runs.runner import release, summarise
+
+    params = Parameters.from_flat(spec.overrides)
+    if spec.weeks is not None:
+        params = params.replace(weeks=spec.weeks)
+    row: dict[str, Any] = {"scenario": spec.scenario, "rep": spec.rep, "seed": spec.seed}
+    row.update(params.as_dict())
+    model = None
+    try:
+        model = Organisation(params, seed=spec.seed)
+        model.run()
+        weekly = model.weekly()
+        row.update(status="ok", error="")
+        row.update(summarise(weekly))
+    except Exception as exc:  # recorded as data: one failure must not stop the batch
+        tail = "".join(traceback.format_exception(exc)[-3:]).strip()
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}\n{tail}")
+        row.update(
+            dict.fromkeys([*OUTCOMES, *(f"mean_{o}" for o in OUTCOMES), "cx_index_w52"], np.nan)
+        )
+        return row, None
+    finally:
+        if model is not None:
+            release(model)
+    weekly = weekly.reset_index()
+    weekly.insert(0, "seed", spec.seed)
+    weekly.insert(0, "rep", spec.rep)
+    weekly.insert(0, "scenario", spec.scenario)
+    return row, weekly
+
+
+def run_chunk(specs: list[RunSpec]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """Run a chunk of specs in one task."""
+    return [run_spec(s) for s in specs]
+
+
+def chunked(specs: list[RunSpec], workers: int, max_chunk: int = 8) -> list[list[RunSpec]]:
+    """Chunks of about four per worker, at most ``max_chunk`` runs each: few enough tasks to keep
+    scheduling overhead small, enough to balance the load and report progress."""
+    if not specs:
+        return []
+    size = max(1, min(max_chunk, len(specs) // max(1, 4 * workers)))
+    return [specs[i : i + size] for i in range(0, len(specs), size)]
+
+
+def manifest_for(
+    scenarios: list[Scenario], reps: int, master_seed: int, weeks: int | None, command: list[str]
+) -> dict[str, Any]:
+    return {
+        "kind": "orgsim batch",
+        "command": command,
+        "master_seed": master_seed,
+        "reps": reps,
+        "weeks": weeks if weeks is not None else Parameters().weeks,
+        "seeds": replicate_seeds(master_seed, reps),
+        "scenarios": {
+            s.name: {
+                "description": s.description,
+                "file": s.source,
+                "sha256": s.digest,
+                "overrides": s.overrides,
+                "sweep_of": s.sweep_of,
+                "sweep_axes": list(s.sweep_axes) if s.sweep_axes else None,
+            }
+            for s in scenarios
+        },
+        "environment": environment(),
+        "started": now(),
+        "finished": None,
+        "status": "running",
+    }
+
+
+def run_batch(
+    scenarios: list[Scenario],
+    store: BatchStore,
+    *,
+    reps: int,
+    master_seed: int,
+    weeks: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    fresh: bool = False,
+    command: list[str] | None = None,
+    progress: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> BatchResult:
+    """Run every missing (scenario, replication) and store each as it arrives.
+
+    Args:
+        scenarios: the scenarios (sweeps already expanded).
+        store: the batch folder.
+        reps, master_seed, weeks: the replications, their master seed, the horizon.
+        workers: local worker processes when no executor is given (default: all cores).
+        executor: any ``concurrent.futures.Executor`` (a Dask client's executor, say); the batch
+            does not shut it down.
+        fresh: move an existing batch in the folder aside and start again.
+        progress: draw a progress bar on stderr.
+        on_result: called with each stored run row (tests use it to interrupt a batch).
+
+    Raises:
+        StoreError: the folder holds a different batch (see :meth:`BatchStore.prepare`).
+    """
+    manifest = store.prepare(
+        manifest_for(scenarios, reps, master_seed, weeks, command or []), fresh
+    )
+    specs = plan(scenarios, reps, master_seed, weeks)
+    done = store.done()
+    todo = [s for s in specs if s.key not in done]
+    workers = workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    ran = failed = 0
+    interrupted = False
+    own = executor is None and bool(todo)
+    pool = executor or (
+        ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=MAX_TASKS_PER_CHILD)
+        if todo
+        else None
+    )
+    bar = _progress(len(specs), len(specs) - len(todo), progress)
+    pending: set[Future] = set()
+    try:
+        pending = {pool.submit(run_chunk, chunk) for chunk in chunked(todo, workers)}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                for row, weekly in fut.result():
+                    store.write_run(row, weekly)
+                    ran += 1
+                    failed += row["status"] != "ok"
+                    bar.update(1)
+                    bar.set_postfix(failed=failed, refresh=False)
+                    if on_result is not None:
+                        on_result(row)
+    except KeyboardInterrupt:
+        interrupted = True
+        for fut in pending:
+            fut.cancel()
+    finally:
+        bar.close()
+        if own and pool is not None:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    elapsed = time.perf_counter() - started
+    stored = store.load_runs()
+    n_failed = int((stored["status"] != "ok").sum()) if len(stored) else 0
+    complete = len(store.done() & {s.key for s in specs}) == len(specs)
+    manifest.update(
+        finished=now(),
+        runs_total=len(specs),
+        runs_stored=len(stored),
+        runs_failed=n_failed,
+        status=(
+            "interrupted"
+            if interrupted or not complete
+            else "complete with failures"
+            if n_failed
+            else "complete"
+        ),
+    )
+    store.write_manifest(manifest)
+    return BatchResult(
+        total=len(specs),
+        ran=ran,
+        skipped=len(specs) - len(todo),
+        failed=failed,
+        interrupted=interrupted,
+        elapsed_s=elapsed,
+    )
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        disable=not enabled,
+        unit="run",
+        dynamic_ncols=True,
+        desc="runs",
+        smoothing=0.1,
+    )
+
+
+def seeds_table(master_seed: int, reps: int) -> pd.DataFrame:
+    """The replication seeds of a master seed, for a report or a check."""
+    return pd.DataFrame({"rep": np.arange(reps), "seed": replicate_seeds(master_seed, reps)})

@@ -1,0 +1,99 @@
+"""Running many firms: one run as a module-level function (picklable, for any
+``concurrent.futures`` executor), paired replications, and release of Mesa 3.3.1's per-model caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import Cell
+
+from sim.model.model import Organisation
+from sim.model.outcomes import OUTCOMES
+
+
+def release(model: Organisation) -> None:
+    """Free what Mesa 3.3.1 keeps after a model is done: its agent-id counter keyed by the model
+    and the unbounded neighbourhood caches of ``Cell`` (docs/architecture.md, "Mesa notes")."""
+    mesa.Agent._ids.pop(model, None)
+    for cached in (Cell.get_neighborhood, Cell._neighborhood):
+        clear = getattr(cached, "cache_clear", None)
+        if clear is not None:
+            clear()
+
+
+def summarise(weekly: pd.DataFrame) -> dict[str, float]:
+    """One run as one row: each outcome at the last week, its mean over weeks 1..end
+    (``mean_<outcome>``), and the CX index at week 52 (``cx_index_w52``, NaN for shorter runs)."""
+    last = weekly.iloc[-1]
+    means = weekly.iloc[1:].mean()
+    row = {name: float(last[name]) for name in OUTCOMES}
+    row.update({f"mean_{name}": float(means[name]) for name in OUTCOMES})
+    row["cx_index_w52"] = float(weekly["cx_index"].iloc[52]) if len(weekly) > 52 else float("nan")
+    return row
+
+
+def simulate(overrides: dict[str, Any], seed: int, weeks: int | None = None) -> dict[str, float]:
+    """Run one firm and summarise it (:func:`summarise`)."""
+    model = Organisation(seed=seed, **overrides)
+    try:
+        model.run(weeks)
+        return summarise(model.weekly())
+    finally:
+        release(model)
+
+
+def _simulate_task(task: tuple[str, int, int, dict[str, Any], int | None]) -> dict[str, Any]:
+    scenario, rep, seed, overrides, weeks = task
+    row = simulate(overrides, seed, weeks)
+    return {"scenario": scenario, "rep": rep, "seed": seed, **row}
+
+
+def run_paired(
+    scenarios: dict[str, dict[str, Any]],
+    seeds: list[int],
+    weeks: int | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """Run every scenario on every seed (replication r uses ``seeds[r]`` in all scenarios) and
+    return one row per run: ``scenario``, ``rep``, ``seed`` and the end-week outcomes."""
+    tasks = [
+        (name, rep, seed, overrides, weeks)
+        for name, overrides in scenarios.items()
+        for rep, seed in enumerate(seeds)
+    ]
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=50)
+    try:
+        rows = list(pool.map(_simulate_task, tasks, chunksize=max(1, len(tasks) // 16)))
+    finally:
+        if own:
+            pool.shutdown()
+    return pd.DataFrame(rows)
+
+
+def paired_table(results: pd.DataFrame, baseline: str, outcomes: Iterable[str]) -> pd.DataFrame:
+    """Per scenario and outcome: the mean, and the paired difference from ``baseline`` with its
+    95% interval."""
+    from sim.results.stats import mean_interval, paired_difference
+
+    base = results[results.scenario == baseline].sort_values("rep")
+    rows = []
+    for name, group in results.groupby("scenario", sort=False):
+        group = group.sort_values("rep")
+        for outcome in outcomes:
+            value = mean_interval(group[outcome].to_numpy())
+            row = {"scenario": name, "outcome": outcome, "mean": value.mean}
+            if name != baseline:
+                diff = paired_difference(group[outcome].to_numpy(), base[outcome].to_numpy())
+                row.update(diff=diff.mean, low=diff.low, high=diff.high)
+            else:
+                row.update(diff=np.nan, low=np.nan, high=np.nan)
+            rows.append(row)
+    return pd.DataFrame(rows)

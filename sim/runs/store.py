@@ -1,0 +1,314 @@
+"""The result store of a batch folder: written as runs arrive, safe to interrupt, resumable.
+
+Layout of ``DIR``::
+
+    manifest.json       what the batch is (scenarios and their file hashes, seeds, versions,
+                        git commit, times, status)
+    runs/               Parquet dataset, one file per run: one row with scenario, rep, seed,
+                        status, error, every parameter, and the outcomes at the last week
+    weeks/              Parquet dataset, one file per run: one row per week
+
+Only the driver writes. Each run's files are written to a temporary name and renamed into place,
+weekly rows first and the run row last, so a run counts as done exactly when its ``runs/`` file
+exists: a batch killed at any instant leaves only whole runs behind, and a resumed batch runs
+what is missing. Nothing already stored is overwritten: ``--fresh`` moves the old batch aside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# What a fingerprint covers: every module that can change a simulated outcome or a survey answer
+# (the model and survey packages, whole), and the runner, which turns a run into its stored row.
+FINGERPRINT_PACKAGES = ("model", "survey")
+FINGERPRINT_MODULES = ("runs/runner.py",)
+DEPENDENCIES = ("mesa", "numpy", "networkx", "pandas", "pyarrow", "scipy", "matplotlib")
+ASIDE_PREFIX = "superseded-"
+
+
+class StoreError(ValueError):
+    """The output folder holds something this batch must not touch; the message says what to do."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fingerprint_files() -> list[Path]:
+    """The source files a model fingerprint covers, in a fixed order."""
+    here = Path(__file__).resolve().parent.parent
+    files = [f for pkg in FINGERPRINT_PACKAGES for f in sorted((here / pkg).rglob("*.py"))]
+    return files + [here / name for name in FINGERPRINT_MODULES]
+
+
+def model_fingerprint() -> str:
+    """SHA-256 of the model's and the survey's source (every file of those packages, found on
+    disk, not listed by hand): a changed model cannot resume an old batch or calibration, and a
+    worker running another model is refused."""
+    here = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in fingerprint_files():
+        digest.update(path.relative_to(here).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def file_digest(path: Path | str) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def environment() -> dict[str, Any]:
+    """Package and dependency versions, Python, and the git commit when there is one."""
+    from sim import __version__
+
+    versions = {}
+    for dist in DEPENDENCIES:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            timeout=5,
+            check=False,
+        )
+        git = commit.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        git = None
+    return {
+        "orgsim": __version__,
+        "python": platform.python_version(),
+        "dependencies": versions,
+        "git_commit": git,
+        "model_fingerprint": model_fingerprint(),
+    }
+
+
+FRESH_HINT = "choose another --out, or add --fresh to move the old one aside (nothing is deleted)"
+
+
+def claim_folder(
+    out: Path,
+    kind: str,
+    state: dict[str, Any],
+    fresh: bool,
+    differences: Callable[[dict[str, Any], dict[str, Any]], list[str]],
+    state_name: str = "manifest.json",
+) -> dict[str, Any] | None:
+    """Claim the output folder ``out`` for a piece of work of ``kind`` (a batch, a calibration,
+    a sensitivity analysis), the one way every command does it.
+
+    A folder that holds the same kind of work, with no ``differences`` between its recorded
+    ``state`` and this one, is resumed; with ``fresh`` the old work is moved aside into
+    ``out/superseded-<time>/`` (nothing is deleted); anything else is refused.
+
+    Args:
+        out: the output folder (created if missing).
+        kind: what the folder holds, recorded as ``state["kind"]``.
+        state: what identifies this work (settings, file hashes, model fingerprint).
+        fresh: move earlier work aside instead of resuming it.
+        differences: ``(old, new) -> [what differs]``, empty when the old work can be resumed.
+        state_name: the file in ``out`` that records the state.
+
+    Returns:
+        The old state when the folder is resumed, else None (the caller writes the new state).
+
+    Raises:
+        StoreError: the folder holds other files, another kind of work, or work that differs; the
+            message says what differs and how to go on.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / state_name
+    old = _read_state(path)
+    noun = kind.removeprefix("orgsim ")
+    own = [p for p in out.iterdir() if not p.name.startswith(ASIDE_PREFIX)]
+    if old is None and own:
+        raise StoreError(f"{out} is not empty and holds no {noun}; choose another --out")
+    if old is not None and old.get("kind") != kind:
+        # Another tool's file, or another kind of orgsim work: never resumed, never moved aside.
+        what = f"an {old.get('kind')!r}" if old.get("kind") else f"a {state_name} of another kind"
+        raise StoreError(f"{out} holds {what}, not an {kind!r}; choose another --out")
+    if old is not None and fresh:
+        move_aside(out)
+        return None
+    if old is not None:
+        differ = differences(old, {"kind": kind, **state})
+        if differ:
+            raise StoreError(f"{out} holds a different {noun} ({'; '.join(differ)}); {FRESH_HINT}")
+    return old
+
+
+def _read_state(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        state = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(
+            f"{path} is damaged ({exc}); move the folder aside or choose another --out"
+        ) from None
+    if not isinstance(state, dict):
+        raise StoreError(
+            f"{path} is not a JSON object; move the folder aside or choose another --out"
+        )
+    return state
+
+
+def move_aside(out: Path) -> Path:
+    """Move everything in ``out`` (but earlier asides) into a new ``superseded-<time>`` folder."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    aside = out / f"{ASIDE_PREFIX}{stamp}"
+    aside.mkdir()
+    for item in list(out.iterdir()):
+        if not item.name.startswith(ASIDE_PREFIX):
+            item.rename(aside / item.name)
+    return aside
+
+
+def differing(old: dict[str, Any], new: dict[str, Any], keys: Iterable[str]) -> list[str]:
+    """The ``keys`` whose values differ, as ``key old -> new`` phrases (hashes shortened)."""
+
+    def shown(value: Any) -> str:
+        text = repr(value)
+        return text[:14] + "..." if isinstance(value, str) and len(value) == 64 else text
+
+    return [
+        f"{key.replace('_', ' ')} {shown(old.get(key))}, this one {shown(new.get(key))}"
+        for key in keys
+        if old.get(key) != new.get(key)
+    ]
+
+
+def run_key(scenario: str, rep: int) -> str:
+    """File stem of one run: the scenario name made safe for a file name, and the replication."""
+    return f"{quote(scenario, safe='')}__rep{rep:05d}"
+
+
+class BatchStore:
+    """Reads and writes one batch folder."""
+
+    def __init__(self, out: Path | str) -> None:
+        self.out = Path(out)
+        self.runs_dir = self.out / "runs"
+        self.weeks_dir = self.out / "weeks"
+        self.manifest_path = self.out / "manifest.json"
+
+    # -- manifest ---------------------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any] | None:
+        return _read_state(self.manifest_path)
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        _atomic_write(self.manifest_path, json.dumps(manifest, indent=1, default=str).encode())
+
+    def prepare(self, manifest: dict[str, Any], fresh: bool) -> dict[str, Any]:
+        """Open the folder for ``manifest`` (:func:`claim_folder`): a new folder, a resumable one,
+        or (with ``fresh``) a clean one with the previous batch moved aside. Returns the manifest
+        to keep updating; a resumed batch keeps its start time and may add scenarios or
+        replications.
+
+        Raises:
+            StoreError: the folder holds a different batch, files that are not a batch, or a batch
+                of another model version or of changed scenario files.
+        """
+        existing = claim_folder(self.out, manifest["kind"], manifest, fresh, _batch_differences)
+        if existing is not None:
+            manifest = {
+                **existing,
+                **manifest,
+                "scenarios": {**existing["scenarios"], **manifest["scenarios"]},
+                "started": existing.get("started"),
+                "resumed": now(),
+                "reps": max(existing.get("reps", 0), manifest["reps"]),
+            }
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.weeks_dir.mkdir(parents=True, exist_ok=True)
+        self.write_manifest(manifest)
+        return manifest
+
+    # -- runs -------------------------------------------------------------------------------------
+    def done(self) -> set[str]:
+        """Keys of runs stored whole (their run row exists)."""
+        if not self.runs_dir.exists():
+            return set()
+        return {p.stem for p in self.runs_dir.glob("*.parquet")}
+
+    def write_run(self, row: dict[str, Any], weekly: pd.DataFrame | None) -> None:
+        """Store one finished (or failed) run: weekly rows first, the run row last."""
+        key = run_key(row["scenario"], int(row["rep"]))
+        # Straight to Arrow: the driver writes every run, and on a 2-core machine its time comes
+        # out of the workers' (a one-row DataFrame of ~130 columns through pandas cost ~4x more).
+        if weekly is not None:
+            weeks = pa.Table.from_pandas(weekly, preserve_index=False)
+            _atomic_parquet(weeks, self.weeks_dir / f"{key}.parquet")
+        _atomic_parquet(pa.Table.from_pylist([row]), self.runs_dir / f"{key}.parquet")
+
+    def load_runs(self) -> pd.DataFrame:
+        """All stored runs, in manifest scenario order then replication."""
+        return self._load(self.runs_dir, ["rep"])
+
+    def load_weeks(self) -> pd.DataFrame:
+        return self._load(self.weeks_dir, ["rep", "week"])
+
+    def _load(self, folder: Path, keys: list[str]) -> pd.DataFrame:
+        files = sorted(folder.glob("*.parquet"))
+        if not files:
+            return pd.DataFrame()
+        df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        manifest = self.read_manifest() or {"scenarios": {}}
+        order = {name: k for k, name in enumerate(manifest["scenarios"])}
+        df["_order"] = df["scenario"].map(order).fillna(len(order))
+        df = df.sort_values(["_order", *keys], kind="stable").drop(columns="_order")
+        return df.reset_index(drop=True)
+
+
+def _batch_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What keeps a stored batch from being resumed by ``new``: another master seed or horizon,
+    another model, or a scenario of the same name with other parameters."""
+    found = differing(old, new, ("master_seed", "weeks"))
+    old_fp = old.get("environment", {}).get("model_fingerprint")
+    new_fp = new.get("environment", {}).get("model_fingerprint")
+    if old_fp != new_fp:
+        found.append(
+            f"model version (fingerprint {str(old_fp)[:12]}, now {str(new_fp)[:12]}): results "
+            "would mix"
+        )
+    for name, spec in new["scenarios"].items():
+        before = old.get("scenarios", {}).get(name)
+        if before is not None and before.get("overrides") != spec.get("overrides"):
+            found.append(
+                f"parameters of scenario {name!r} (file {spec.get('file')}): results would mix"
+            )
+    return found
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
