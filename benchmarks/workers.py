@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
-from sim.runs.batch import MAX_TASKS_PER_CHILD
+from sim.runs.pool import MAX_TASKS_PER_CHILD
 
 WARM = ({"n_customers": 100}, 0, 2)  # simulate() arguments of the tiny firm that warms a worker
 

@@ -373,7 +373,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     from sim.app import serve
 
     if args.results is not None:
-        from sim.results.view import ResultsError, open_batch
+        from sim.results.tables import ResultsError, open_batch
 
         try:
             open_batch(args.results)

@@ -16,19 +16,10 @@ from scipy import stats as st
 from sim.model.model import Organisation
 from sim.model.outcomes import OUTCOMES
 from sim.model.randomness import replicate_seeds
-from sim.results.report import (
-    REPORT_OUTCOMES,
-    SUMMARY_COLUMNS,
-    Batch,
-    ReportError,
-    build_report,
-    format_summary,
-    load_batch,
-    plot_sweep,
-    summary_table,
-    time_bands,
-)
+from sim.results.figures import sweep_figure_file as plot_sweep
+from sim.results.report import REPORT_OUTCOMES, ReportError, build_report, format_summary
 from sim.results.stats import mean_interval
+from sim.results.tables import SUMMARY_COLUMNS, Batch, load_batch, summary_table, time_bands
 from sim.runs.runner import summarise
 
 REPS = 3

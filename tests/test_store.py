@@ -78,7 +78,10 @@ def test_claim_refuses_a_strangers_folder_and_another_kind(tmp_path):
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     (stranger / "manifest.json").write_text(json.dumps({"tool": "someone else's"}))
-    with pytest.raises(StoreError, match="manifest.json of another kind, not an .orgsim batch.; choose another --out"):
+    with pytest.raises(
+        StoreError,
+        match=r"manifest\.json of another kind, not an .orgsim batch.; choose another --out",
+    ):
         claim_folder(stranger, "orgsim batch", {}, fresh=True, differences=lambda o, n: [])
     assert (stranger / "manifest.json").exists()  # --fresh did not move a stranger's files
     mine = tmp_path / "mine"

@@ -10,7 +10,7 @@ Two pages, served by Solara (``orgsim viz``, or :func:`serve`):
 - ``/results`` (tab *Results*): a batch folder (``orgsim viz --results DIR``, :func:`configure`, the
   ``ORGSIM_RESULTS`` environment variable, or typed on the page); pick scenarios and see their
   outcome bands over the weeks and their paired differences from the baseline at the end week,
-  read from the stored results (:mod:`sim.results.view`), nothing re-run.
+  read from the stored results (:mod:`sim.results.tables`), nothing re-run.
 
 Each browser session builds its own firm inside the page component (the app module is imported
 once per server; a model built at import would be shared by every visitor; docs/architecture.md,
@@ -21,7 +21,6 @@ the last valid settings, so the server keeps running.
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import shlex
@@ -43,18 +42,17 @@ from matplotlib.patches import Rectangle
 
 from sim.model.agents import EMBEDDED, HYBRID, IT, LEAD, MARKETING, STAFF
 from sim.model.model import Organisation
+from sim.model.outcomes import label
 from sim.model.parameters import DEFAULTS, FIELDS, LEVER, START, STRUCT, ParameterError
-from sim.results.view import (
-    LABELS,
-    WEEK0_UNDEFINED,
-    BatchResults,
+from sim.results import figures
+from sim.results.figures import WEEK0_UNDEFINED, bands_figure, forest_figure, scenario_colours
+from sim.results.tables import (
+    SHOWN_OUTCOMES,
+    Batch,
     ResultsError,
-    bands_figure,
-    end_differences,
-    forest_figure,
-    load_weeks,
     open_batch,
-    scenario_colours,
+    paired_differences,
+    read_weeks,
 )
 from sim.runs.runner import release
 
@@ -83,7 +81,7 @@ LIVE_PANELS = {
     "customers": ("cx_index", "nps", "churn", "revenue"),
     "delivery": ("time_to_market", "saas_share", "cross_trust", "cross_ties"),
 }
-PANEL_LABELS = {**LABELS, "cross_ties": "ties across departments", "revenue": "revenue (k/week)"}
+PANEL_LABELS = {"revenue": "revenue (thousands/week)"}
 
 _results_dir: str | None = None
 
@@ -422,7 +420,7 @@ class OutcomesPainter:
             (line,) = ax.plot([], [], color="#2f6db0", lw=1.3)
             self.lines.append(line)
             # An explicit title height spares matplotlib a layout pass on every draw.
-            ax.set_title(PANEL_LABELS.get(name, name), fontsize=9, y=1.0, pad=3)
+            ax.set_title(PANEL_LABELS.get(name, label(name)), fontsize=9, y=1.0, pad=3)
             ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
             ax.yaxis.set_major_locator(MaxNLocator(3))
             ax.tick_params(labelsize=7)
@@ -467,11 +465,8 @@ def delivery_figure(model: Organisation) -> Figure:
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (what the page sends to the browser)."""
-    buffer = io.BytesIO()
-    # Fast compression: the image crosses a local socket, and is drawn again next week.
-    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    """The figure as PNG bytes at the live page's resolution."""
+    return figures.png(fig, DPI)
 
 
 def _figure_view(model: Organisation, draw, changes_with: Any, name: str) -> None:
@@ -541,7 +536,7 @@ def LivePage():
 
 
 # -- results page ----------------------------------------------------------------------------------
-def _open(folder: str) -> BatchResults | str:
+def _open(folder: str) -> Batch | str:
     try:
         return open_batch(folder)
     except ResultsError as exc:
@@ -549,21 +544,23 @@ def _open(folder: str) -> BatchResults | str:
 
 
 def results_images(
-    batch: BatchResults | None, scenarios: list[str], baseline: str
+    batch: Batch | None, scenarios: list[str], baseline: str
 ) -> tuple[bytes | None, bytes | None, str | None]:
     """PNG bands and forest plot of the chosen scenarios, or a note on why there is none."""
     if batch is None:
         return None, None, None
     if not scenarios:
         return None, None, "Pick at least one scenario."
-    weeks = load_weeks(batch, scenarios)
-    bands = png(bands_figure(weeks, scenarios)) if len(weeks) else None
+    weeks = read_weeks(batch, scenarios, SHOWN_OUTCOMES)
+    bands = figures.png(bands_figure(weeks, scenarios)) if len(weeks) else None
     note = None if len(weeks) else "No finished run of these scenarios has weekly results."
     others = [s for s in scenarios if s != baseline]
     if not others:
         return bands, None, note or "Pick a scenario besides the baseline to compare."
-    diffs = end_differences(batch, baseline, others)
-    forest = png(forest_figure(diffs, baseline, others, colours=scenario_colours(scenarios)))
+    diffs = paired_differences(batch, baseline, others)
+    forest = figures.png(
+        forest_figure(diffs, baseline, scenarios, colours=scenario_colours(scenarios))
+    )
     return bands, forest, note
 
 
@@ -574,7 +571,7 @@ def ResultsPage():
     picked = solara.use_reactive(list[str]())
     baseline = solara.use_reactive("")
     loaded = solara.use_memo(lambda: _open(folder.value), [folder.value])
-    batch = loaded if isinstance(loaded, BatchResults) else None
+    batch = loaded if isinstance(loaded, Batch) else None
     names = batch.scenarios if batch else []
     chosen = [s for s in picked.value if s in names] or (batch.default_selection() if batch else [])
     base = (

@@ -27,7 +27,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from sim.experiments.experiment import (
 )
 from sim.model.parameters import Parameters
 from sim.results.stats import Interval, mean_interval
+from sim.runs.pool import local_pool
 from sim.runs.store import claim_folder, differing
 from sim.survey.instrument import TOLERANCE_PARAMETER, compare_with_peers, reanswer
 from sim.survey.population import run_survey
@@ -408,7 +409,7 @@ def calibrate(
         return _calibrate(e, out, workers, executor, log, started)
     # One pool for the whole calibration: a pool per evaluation paid a process start-up
     # (imports of Mesa, pandas, SciPy: 1-2 s) on each of the ~100 evaluations.
-    with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=100) as pool:
+    with local_pool(workers) as pool:
         return _calibrate(e, out, workers, pool, log, started)
 
 

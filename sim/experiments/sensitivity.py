@@ -37,17 +37,18 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.experiments.experiment import Evaluation, Experiment, Free, evaluate
+from sim.results.figures import save
+from sim.runs.pool import local_pool
 from sim.runs.store import claim_folder, differing
 from sim.survey.instrument import ITEMS
 
@@ -222,7 +223,7 @@ def run_sensitivity(
     pool = executor
     own = pool is None and bool(todo)
     if own:
-        pool = ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=100)
+        pool = local_pool(workers)
     evaluated = 0
     try:
         for theta in todo:
@@ -391,13 +392,6 @@ def write_outputs(result: SensitivityResult, experiment: Experiment) -> None:
     result.files["state"] = out / "state.json"
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    fig.clear()
-    return path
-
-
 def plot_cx(result: SensitivityResult, path: Path) -> Path:
     """The CX index's indices per parameter, most influential on top, with 95% intervals."""
     table = ranking(result, CX).iloc[::-1]
@@ -432,7 +426,7 @@ def plot_cx(result: SensitivityResult, path: Path) -> Path:
         fontsize=9,
     )
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def survey_matrix(result: SensitivityResult) -> pd.DataFrame:
@@ -470,7 +464,7 @@ def plot_survey(result: SensitivityResult, path: Path) -> Path:
     label = "mu* / largest mu* of the item" if result.method == "morris" else "ST (total index)"
     fig.colorbar(image, ax=ax, shrink=0.8, label=label)
     ax.set_title(f"Survey shares: {result.method} sensitivity ({label}; grey: unmoved)", fontsize=9)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def write_page(result: SensitivityResult, experiment: Experiment, path: Path) -> Path:

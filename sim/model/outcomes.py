@@ -7,6 +7,8 @@ not read as a collapse; counts (requests raised, delivered, late, reworked) are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +53,7 @@ def nps(m: Organisation) -> float:
 
 
 def active_customers(m: Organisation) -> float:
+    """Active customers at the end of the week."""
     return float(m.customers.n_active)
 
 
@@ -88,18 +91,22 @@ def lever_cost(m: Organisation) -> float:
 
 
 def requests_raised(m: Organisation) -> float:
+    """Requests marketing raised this week (both routes)."""
     return m.week_stats["requests_raised"]
 
 
 def requests_delivered(m: Organisation) -> float:
+    """Requests delivered this week (both routes)."""
     return m.week_stats["requests_delivered"]
 
 
 def requests_late(m: Organisation) -> float:
+    """Requests delivered this week after their due week."""
     return m.week_stats["requests_late"]
 
 
 def requests_reworked(m: Organisation) -> float:
+    """Finished results sent back this week because they missed what was meant."""
     return m.week_stats["requests_reworked"]
 
 
@@ -131,10 +138,12 @@ def tech_spend_outside_it(m: Organisation) -> float:
 
 
 def integration_debt(m: Organisation) -> float:
+    """Integration debt: units of unintegrated SaaS work IT has yet to absorb."""
     return m.data_flow.debt
 
 
 def data_maturity(m: Organisation) -> float:
+    """Data maturity, 0-1: how consistently customer data serves every touchpoint."""
     return m.data_flow.maturity
 
 
@@ -144,10 +153,12 @@ def cross_trust(m: Organisation) -> float:
 
 
 def trust_marketing_in_it(m: Organisation) -> float:
+    """Marketing's trust in IT, 0-1 (Beta reputation)."""
     return m.trust_marketing_in_it.value
 
 
 def trust_it_in_marketing(m: Organisation) -> float:
+    """IT's trust in marketing, 0-1 (Beta reputation)."""
     return m.trust_it_in_marketing.value
 
 
@@ -158,10 +169,12 @@ def cross_contact_share(m: Organisation) -> float:
 
 
 def cross_contacts(m: Organisation) -> float:
+    """Cross-department contacts this week (work and social)."""
     return m.week_stats["cross_contacts"]
 
 
 def contacts(m: Organisation) -> float:
+    """All contacts this week (work and social)."""
     return m.week_stats["contacts"]
 
 
@@ -181,82 +194,79 @@ def it_priority(m: Organisation) -> float:
 
 
 def incidents(m: Organisation) -> float:
+    """Incidents this week."""
     return m.week_stats["incidents"]
 
 
-MODEL_REPORTERS = {
-    f.__name__: f
-    for f in (
-        cx_index,
-        nps,
-        active_customers,
-        churn,
-        revenue,
-        costs,
-        margin,
-        revenue_growth,
-        lever_cost,
-        requests_raised,
-        requests_delivered,
-        requests_late,
-        requests_reworked,
-        requests_promised,
-        requests_abandoned,
-        time_to_market,
-        saas_share,
-        tech_spend_outside_it,
-        integration_debt,
-        data_maturity,
-        cross_trust,
-        trust_marketing_in_it,
-        trust_it_in_marketing,
-        cross_contact_share,
-        cross_contacts,
-        contacts,
-        cross_ties,
-        mean_fluency,
-        it_priority,
-        incidents,
-    )
-}
-OUTCOMES = tuple(MODEL_REPORTERS)
+@dataclass(frozen=True)
+class Outcome:
+    """What one weekly outcome is: its reporter, a label for figures, its unit, and the values it
+    can take (None: unbounded). Its meaning is the reporter's docstring, so the model, the
+    report, the browser pages, the Parquet schema and docs/outputs.md share one definition."""
 
-_SHARES = (
-    "churn",
-    "saas_share",
-    "tech_spend_outside_it",
-    "data_maturity",
-    "cross_trust",
-    "trust_marketing_in_it",
-    "trust_it_in_marketing",
-    "cross_contact_share",
-    "mean_fluency",
-    "it_priority",
+    name: str
+    reporter: Callable[[Organisation], float]
+    label: str
+    unit: str
+    bounds: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def meaning(self) -> str:
+        doc = (self.reporter.__doc__ or "").strip()
+        return " ".join(doc.split("\n\n")[0].split())
+
+
+SHARE = (0.0, 1.0)
+COUNT = (0.0, None)
+# A t-interval of a mean from few replications can reach past an outcome's bounds (a share's band
+# below 0); figures clip bands there, which keeps their coverage, since the true mean lies inside.
+TABLE = (
+    Outcome("cx_index", cx_index, "CX index", "index points, 0-100", (0.0, 100.0)),
+    Outcome("nps", nps, "NPS", "points, -100 to 100", (-100.0, 100.0)),
+    Outcome("active_customers", active_customers, "active customers", "customers", COUNT),
+    Outcome("churn", churn, "churn", "share/week", SHARE),
+    Outcome("revenue", revenue, "revenue", "currency/week", COUNT),
+    Outcome("costs", costs, "costs", "currency/week", COUNT),
+    Outcome("margin", margin, "operating margin", "share of revenue"),
+    Outcome("revenue_growth", revenue_growth, "revenue growth", "share/year"),
+    Outcome("lever_cost", lever_cost, "lever cost", "currency/week", COUNT),
+    Outcome("requests_raised", requests_raised, "requests raised", "requests/week", COUNT),
+    Outcome("requests_delivered", requests_delivered, "requests delivered", "requests/week", COUNT),
+    Outcome("requests_late", requests_late, "requests late", "requests/week", COUNT),
+    Outcome("requests_reworked", requests_reworked, "requests reworked", "requests/week", COUNT),
+    Outcome("requests_promised", requests_promised, "promised without IT", "requests/week", COUNT),
+    Outcome("requests_abandoned", requests_abandoned, "requests abandoned", "requests/week", COUNT),
+    Outcome("time_to_market", time_to_market, "time to market", "weeks", COUNT),
+    Outcome("saas_share", saas_share, "SaaS share of requests", "share", SHARE),
+    Outcome(
+        "tech_spend_outside_it", tech_spend_outside_it, "tech spend outside IT", "share", SHARE
+    ),
+    Outcome("integration_debt", integration_debt, "integration debt", "units", COUNT),
+    Outcome("data_maturity", data_maturity, "data maturity", "0-1", SHARE),
+    Outcome("cross_trust", cross_trust, "cross-department trust", "0-1", SHARE),
+    Outcome(
+        "trust_marketing_in_it", trust_marketing_in_it, "marketing's trust in IT", "0-1", SHARE
+    ),
+    Outcome(
+        "trust_it_in_marketing", trust_it_in_marketing, "IT's trust in marketing", "0-1", SHARE
+    ),
+    Outcome(
+        "cross_contact_share", cross_contact_share, "cross-department contacts", "share", SHARE
+    ),
+    Outcome("cross_contacts", cross_contacts, "cross contacts", "contacts/week", COUNT),
+    Outcome("contacts", contacts, "contacts", "contacts/week", COUNT),
+    Outcome("cross_ties", cross_ties, "ties across departments", "ties", COUNT),
+    Outcome("mean_fluency", mean_fluency, "mean fluency", "0-1", SHARE),
+    Outcome("it_priority", it_priority, "IT priority for marketing", "share of IT effort", SHARE),
+    Outcome("incidents", incidents, "incidents", "incidents/week", COUNT),
 )
-_COUNTS_AND_AMOUNTS = (
-    "active_customers",
-    "revenue",
-    "costs",
-    "lever_cost",
-    "requests_raised",
-    "requests_delivered",
-    "requests_late",
-    "requests_reworked",
-    "requests_promised",
-    "requests_abandoned",
-    "time_to_market",
-    "integration_debt",
-    "cross_contacts",
-    "contacts",
-    "cross_ties",
-    "incidents",
-)
-# The values an outcome can take (None: unbounded). A t-interval of a mean from few replications
-# can reach past them (a share's band below 0); the plots clip bands here, which keeps their
-# coverage, since the true mean lies inside the bounds.
-BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "cx_index": (0.0, 100.0),
-    "nps": (-100.0, 100.0),
-    **{name: (0.0, 1.0) for name in _SHARES},
-    **{name: (0.0, None) for name in _COUNTS_AND_AMOUNTS},
-}
+OUTCOME = {o.name: o for o in TABLE}
+MODEL_REPORTERS = {o.name: o.reporter for o in TABLE}
+OUTCOMES = tuple(MODEL_REPORTERS)
+BOUNDS = {o.name: o.bounds for o in TABLE}
+
+
+def label(name: str) -> str:
+    """A figure's title for an outcome: its label and unit (the name itself if unknown)."""
+    o = OUTCOME.get(name)
+    return f"{o.label} ({o.unit})" if o else name

@@ -10,19 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from sim.results.figures import save
+from sim.results.pages import table_html
 
 if TYPE_CHECKING:
     from sim.experiments.calibration import Fit
     from sim.experiments.experiment import Experiment
-
-
-def _save(fig: Figure, path: Path) -> str:
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    fig.clear()
-    return path.name
 
 
 def plot_fit(table: pd.DataFrame, path: Path) -> str:
@@ -50,7 +45,7 @@ def plot_fit(table: pd.DataFrame, path: Path) -> str:
         "Fit against targets: band (grey), published (|), fit (dot, 95% interval)", fontsize=9
     )
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save(fig, path).name
 
 
 def plot_marginals(draws: np.ndarray, names: list[str], estimates: dict, path: Path) -> str:
@@ -66,7 +61,7 @@ def plot_marginals(draws: np.ndarray, names: list[str], estimates: dict, path: P
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path).name
 
 
 def plot_predictions(predictions: pd.DataFrame, targeted: set[tuple[str, str]], path: Path) -> str:
@@ -98,13 +93,11 @@ def plot_predictions(predictions: pd.DataFrame, targeted: set[tuple[str, str]], 
     ax.set_xlabel("share answering yes")
     ax.set_title("Predictions (blue: fitted targets; orange: never fitted)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save(fig, path).name
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(
-        index=False, float_format=lambda v: f"{v:.3f}", border=0, classes="t", na_rep=""
-    )
+    return table_html(df, digits=3, classes="t")
 
 
 def write_report(

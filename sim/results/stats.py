@@ -29,6 +29,16 @@ class Interval:
         return f"{self.mean:+.3g} [{self.low:+.3g}, {self.high:+.3g}]"
 
 
+def t_half_width(sd: np.ndarray, n: np.ndarray, level: float = 0.95) -> np.ndarray:
+    """Half-widths of Student-t intervals of means with standard deviations ``sd`` from ``n``
+    values each, elementwise (NaN where ``n`` < 2): the one t-interval of the project, used by
+    :func:`mean_interval` and by the bands computed for many weeks at once."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = st.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+        return t * np.asarray(sd, dtype=float) / np.sqrt(n)
+
+
 def mean_interval(values: np.ndarray | list[float], level: float = 0.95) -> Interval:
     """Mean and t-interval of the finite values (NaN where fewer than two)."""
     x = np.asarray(values, dtype=float)
@@ -39,7 +49,7 @@ def mean_interval(values: np.ndarray | list[float], level: float = 0.95) -> Inte
     mean = float(x.mean())
     if n < 2:
         return Interval(mean, float("nan"), float("nan"), n)
-    half = float(st.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(t_half_width(np.array(x.std(ddof=1)), np.array(n), level))
     return Interval(mean, mean - half, mean + half, n)
 
 

@@ -16,7 +16,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +26,9 @@ import pandas as pd
 from sim.model.outcomes import OUTCOMES
 from sim.model.parameters import Parameters
 from sim.model.randomness import replicate_seeds
+from sim.runs.pool import chunked, local_pool
 from sim.runs.scenarios import Scenario
 from sim.runs.store import BatchStore, environment, now, run_key
-
-MAX_TASKS_PER_CHILD = (
-    100  # recycle workers: Mesa 3.3.1 keeps per-model state (docs/architecture.md, "Mesa notes")
-)
 
 
 @dataclass(frozen=True)
@@ -119,15 +116,6 @@ def run_chunk(specs: list[RunSpec]) -> list[tuple[dict[str, Any], pd.DataFrame |
     return [run_spec(s) for s in specs]
 
 
-def chunked(specs: list[RunSpec], workers: int, max_chunk: int = 8) -> list[list[RunSpec]]:
-    """Chunks of about four per worker, at most ``max_chunk`` runs each: few enough tasks to keep
-    scheduling overhead small, enough to balance the load and report progress."""
-    if not specs:
-        return []
-    size = max(1, min(max_chunk, len(specs) // max(1, 4 * workers)))
-    return [specs[i : i + size] for i in range(0, len(specs), size)]
-
-
 def manifest_for(
     scenarios: list[Scenario], reps: int, master_seed: int, weeks: int | None, command: list[str]
 ) -> dict[str, Any]:
@@ -197,11 +185,7 @@ def run_batch(
     ran = failed = 0
     interrupted = False
     own = executor is None and bool(todo)
-    pool = executor or (
-        ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=MAX_TASKS_PER_CHILD)
-        if todo
-        else None
-    )
+    pool = executor or (local_pool(workers) if todo else None)
     bar = _progress(len(specs), len(specs) - len(todo), progress)
     pending: set[Future] = set()
     try:

@@ -4,17 +4,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import mesa
-import numpy as np
 import pandas as pd
 from mesa.discrete_space import Cell
 
 from sim.model.model import Organisation
 from sim.model.outcomes import OUTCOMES
+from sim.runs.pool import chunked, executor_or_pool, worker_count
 
 
 def release(model: Organisation) -> None:
@@ -54,6 +53,10 @@ def _simulate_task(task: tuple[str, int, int, dict[str, Any], int | None]) -> di
     return {"scenario": scenario, "rep": rep, "seed": seed, **row}
 
 
+def _simulate_chunk(tasks: list[tuple[str, int, int, dict[str, Any], int | None]]) -> list[dict]:
+    return [_simulate_task(task) for task in tasks]
+
+
 def run_paired(
     scenarios: dict[str, dict[str, Any]],
     seeds: list[int],
@@ -68,32 +71,7 @@ def run_paired(
         for name, overrides in scenarios.items()
         for rep, seed in enumerate(seeds)
     ]
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=50)
-    try:
-        rows = list(pool.map(_simulate_task, tasks, chunksize=max(1, len(tasks) // 16)))
-    finally:
-        if own:
-            pool.shutdown()
-    return pd.DataFrame(rows)
-
-
-def paired_table(results: pd.DataFrame, baseline: str, outcomes: Iterable[str]) -> pd.DataFrame:
-    """Per scenario and outcome: the mean, and the paired difference from ``baseline`` with its
-    95% interval."""
-    from sim.results.stats import mean_interval, paired_difference
-
-    base = results[results.scenario == baseline].sort_values("rep")
-    rows = []
-    for name, group in results.groupby("scenario", sort=False):
-        group = group.sort_values("rep")
-        for outcome in outcomes:
-            value = mean_interval(group[outcome].to_numpy())
-            row = {"scenario": name, "outcome": outcome, "mean": value.mean}
-            if name != baseline:
-                diff = paired_difference(group[outcome].to_numpy(), base[outcome].to_numpy())
-                row.update(diff=diff.mean, low=diff.low, high=diff.high)
-            else:
-                row.update(diff=np.nan, low=np.nan, high=np.nan)
-            rows.append(row)
+    with executor_or_pool(executor, workers) as pool:
+        chunks = chunked(tasks, worker_count(workers))
+        rows = [row for chunk in pool.map(_simulate_chunk, chunks) for row in chunk]
     return pd.DataFrame(rows)

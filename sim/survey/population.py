@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from scipy.stats import binomtest
 from sim.datafiles import find, read_toml
 from sim.model.parameters import FIELDS, ParameterError, Parameters, unknown_message
 from sim.model.randomness import replicate_seeds
+from sim.runs.pool import chunked, executor_or_pool, worker_count
 from sim.runs.scenarios import ScenarioError
 from sim.survey.instrument import ITEMS, compare_with_peers
 
@@ -227,19 +228,12 @@ def run_survey(
     firms = population.draw(n_firms, seed)
     seeds = replicate_seeds(seed, n_firms)
     tasks = [(firm, s, k) for k, (firm, s) in enumerate(zip(firms, seeds, strict=True))]
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=100)
-    size = max(1, min(8, len(tasks) // (4 * (workers or 2))))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     frames: list[pd.DataFrame] = []
-    try:
-        for result in pool.map(_survey_chunk, chunks):
+    with executor_or_pool(executor, workers) as pool:
+        for result in pool.map(_survey_chunk, chunked(tasks, worker_count(workers))):
             frames.extend(result)
             if progress is not None:
                 progress(len(result))
-    finally:
-        if own:
-            pool.shutdown()
     return compare_with_peers(pd.concat(frames, ignore_index=True))
 
 

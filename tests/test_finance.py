@@ -1,0 +1,132 @@
+"""Unit tests of the money (sim/model/finance.py; docs/model.md: money and lever costs): the weekly
+ledger, the accounts, and the cost of each lever in a running firm."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.model import finance
+from sim.model.finance import Accounts, Ledger
+from sim.model.knowledge import WEEKS_PER_MONTH
+from sim.model.model import Organisation
+
+# == Ledger and Accounts ==========================================================================
+
+
+def test_ledger_costs_and_profit_sum_their_lines():
+    ledger = Ledger(revenue=100.0, salaries=30.0, it_run=5.0, saas=7.0, incidents=11.0, levers=13.0)
+    assert ledger.costs == pytest.approx(66.0)
+    assert ledger.profit == pytest.approx(34.0)
+    ledger.incidents += 40.0
+    assert ledger.profit == pytest.approx(-6.0)
+
+
+def test_close_adds_one_off_costs_to_the_weeks_levers_and_resets_them():
+    accounts = Accounts()
+    accounts.one_off = 250.0
+    accounts.close(Ledger(levers=10.0))
+    assert accounts.this_week.levers == 260.0
+    assert accounts.one_off == 0.0
+    accounts.close(Ledger(levers=10.0))
+    assert accounts.this_week.levers == 10.0
+    assert [x.levers for x in accounts.history] == [260.0, 10.0]
+
+
+def _accounts(revenues) -> Accounts:
+    accounts = Accounts()
+    for r in revenues:
+        accounts.close(Ledger(revenue=float(r)))
+    return accounts
+
+
+def test_revenue_growth_is_nan_before_a_year_of_history():
+    assert math.isnan(_accounts([]).revenue_growth())
+    assert math.isnan(_accounts([100.0] * 55).revenue_growth())
+    assert _accounts([100.0] * 56).revenue_growth() == pytest.approx(0.0)
+
+
+def test_revenue_growth_compares_the_window_with_the_same_weeks_a_year_before():
+    revenues = [100.0 + week for week in range(60)]
+    window = 4
+    now = sum(revenues[-window:])
+    before = sum(revenues[-52 - window : -52])
+    growth = _accounts(revenues).revenue_growth(window)
+    assert growth == pytest.approx(now / before - 1.0)
+    assert growth > 0
+    assert _accounts([100.0] * 52 + [90.0] * 8).revenue_growth(4) == pytest.approx(-0.1)
+
+
+def test_revenue_growth_of_a_firm_without_revenue_a_year_ago_is_nan():
+    assert math.isnan(_accounts([0.0] * 52 + [10.0] * 8).revenue_growth())
+
+
+# == lever costs in a running firm ==============================================================
+
+
+def _weekly(weeks: int = 4, **overrides) -> list[Ledger]:
+    m = Organisation(seed=3, n_marketers=4, n_technologists=4, n_customers=200, **overrides)
+    ledgers = []
+    for _ in range(weeks):
+        m.step()
+        ledgers.append(m.accounts.this_week)
+    return ledgers
+
+
+def test_a_traditional_firm_pays_no_lever_costs():
+    p = Organisation(seed=3, n_marketers=4, n_technologists=4, n_customers=200).p
+    for ledger in _weekly():
+        assert ledger.levers == 0.0
+        # 8 staff and two leaders at three salaries each.
+        assert ledger.salaries == pytest.approx(p.salary * (8 + 2 * 3))
+        assert ledger.costs == pytest.approx(
+            ledger.salaries + ledger.it_run + ledger.saas + ledger.incidents
+        )
+
+
+@pytest.mark.parametrize("premium", [0.0, 0.3, 0.6])
+def test_hybrid_hires_cost_a_salary_plus_the_premium_each(premium):
+    base = _weekly()
+    hired = _weekly(hybrid_hires=2, hybrid_premium=premium)
+    salary = Organisation(n_customers=200).p.salary
+    for b, h in zip(base, hired, strict=True):
+        assert h.salaries - b.salaries == pytest.approx(2 * salary * (1.0 + premium))
+
+
+def test_cross_training_adds_its_hours_at_the_salary_rate():
+    m = Organisation(seed=3, n_marketers=4, n_technologists=4, n_customers=200)
+    hours = 6.0
+    hourly = m.p.salary / finance.HOURS_PER_WEEK
+    for ledger in _weekly(cross_training=hours):
+        assert ledger.levers == pytest.approx(hours / WEEKS_PER_MONTH * hourly * 10)
+
+
+@pytest.mark.parametrize("start", [0, 3])
+def test_the_glossary_costs_once_in_its_start_week_then_its_upkeep(start):
+    ledgers = _weekly(6, shared_glossary=True, shared_glossary_start=start)
+    first = max(1, start)
+    for week, ledger in enumerate(ledgers, start=1):
+        if week < first:
+            expected = 0.0
+        elif week == first:
+            expected = finance.GLOSSARY_COST + finance.GLOSSARY_UPKEEP
+        else:
+            expected = finance.GLOSSARY_UPKEEP
+        assert ledger.levers == pytest.approx(expected), week
+
+
+def test_joint_planning_costs_a_tenth_of_both_leaders_time():
+    salary = Organisation(n_customers=200).p.salary
+    expected = finance.PLANNING_SHARE * 2 * finance.LEADER_SALARY_MULTIPLE * salary
+    assert expected > 0
+    for ledger in _weekly(joint_planning=True):
+        assert ledger.levers == pytest.approx(expected)
+
+
+def test_colocation_introduced_mid_run_charges_the_desk_moves_once():
+    ledgers = _weekly(5, colocation=0.5, colocation_start=3)
+    moved = round(0.5 * 4)
+    assert [x.levers for x in ledgers] == pytest.approx(
+        [0.0, 0.0, finance.DESK_MOVE_COST * moved, 0.0, 0.0]
+    )
