@@ -65,7 +65,10 @@ def test_tiny_calibration_end_to_end(tmp_path, capsys):
     assert set(fit["estimates"]) == {"tolerance_cio", "tolerance_cmo"}
     for name, (low, high) in fit["intervals_95"].items():
         assert low <= fit["estimates"][name] <= high
-    assert fit["budget"]["trials"] == 24 and fit["wall_time_s"] > 0 and fit["seeds"]
+    assert fit["budget"]["trials"] == 24 and fit["wall_time_s"] > 0
+    # The provenance names the seeds the stages used, each a named child of the experiment's.
+    assert fit["seeds"] == calibration.stage_seeds(3)
+    assert len(set(fit["seeds"].values()) - {3}) == len(calibration.STAGES)
     assert len(fit["fit"]) == 11  # nine survey shares, two mechanism figures
     predictions = pd.read_csv(out / "predictions.csv")
     assert list(predictions.columns) == ["id", "respondent", "group", "predicted", "low", "high"]

@@ -165,9 +165,9 @@ class LiveFirm(Organisation):
     """An :class:`~sim.model.model.Organisation` as the live page builds it on Reset.
 
     ``LiveFirm(seed=N, **kwargs)`` is ``Organisation(seed=N, **kwargs)`` (the same run as the CLI),
-    with three additions for the page: the seed defaults to the session's seed box; a refused value
-    leaves the last valid firm rebuilt and the reason in :attr:`refused`; play stops at the
-    ``weeks`` horizon.
+    with two additions for the page: the seed defaults to the session's seed box; a refused value
+    leaves the last valid firm rebuilt and the reason in :attr:`refused`. Play stops at the
+    ``weeks`` horizon, as every Organisation's ``running`` does.
 
     Args:
         session: the browser session (fixed for the session's lifetime).
@@ -194,11 +194,6 @@ class LiveFirm(Organisation):
         previous, session.current = session.current, self
         if previous is not None:
             release(previous)
-        self.running = self.steps < self.p.weeks
-
-    def step(self) -> None:
-        super().step()
-        self.running = self.steps < self.p.weeks
 
 
 def cli_command(model: Organisation) -> str:

@@ -44,6 +44,7 @@ from sim.experiments.experiment import (
     objective,
 )
 from sim.model.parameters import Parameters
+from sim.model.randomness import child_seed
 from sim.results.stats import Interval, mean_interval
 from sim.runs.pool import local_pool
 from sim.runs.store import claim_folder, differing
@@ -59,6 +60,19 @@ PREDICTION_GROUPS = {
 
 
 CALIBRATION_KIND = "orgsim calibration"
+# Every draw of a calibration comes from a named child of the experiment's seed, recorded in
+# fit.json: the search's firms use the seed itself (so an experiment's firms are the survey's with
+# that seed); each later stage has its own stream, so a change in one leaves the others' draws.
+STAGES = ("refit", "firm_bootstrap", "bootstrap", "predict", "mechanisms")
+
+
+def stage_seeds(seed: int) -> dict[str, int]:
+    """The seed of every stage of a calibration with root ``seed`` (what fit.json records)."""
+    stages = {s: child_seed(seed, "calibration", s) for s in STAGES}
+    # Morris screening, CMA-ES and the search's firms all take the root seed itself.
+    return {"screen": int(seed), "search": int(seed), **stages}
+
+
 TOLERANCES = {param: role for role, param in TOLERANCE_PARAMETER.items()}
 SIMULATION_MEMORY = 16  # simulated surveys kept in memory for re-answering
 
@@ -364,7 +378,7 @@ def bootstrap(
     """Parameter draws: redraw the published shares from their binomial sampling distributions
     and the simulated moments by resampling firms, then solve the weighted least-squares step
     through the Jacobian."""
-    rng = np.random.default_rng(e.seed)
+    rng = np.random.default_rng(stage_seeds(e.seed)["bootstrap"])
     obs, obs_var = _observed(e)
     sim_var = sim_deviations.var(axis=0)
     weights = 1.0 / (obs_var + sim_var + 1e-12)
@@ -427,11 +441,13 @@ def _calibrate(
     theta, best = search(e, kept, fixed, evaluate, out, log)
     jm, ji = jacobian(e, theta, kept, evaluate, log)
     answers = evaluate.answers(theta)
-    deviations = firm_bootstrap(e, answers, e.bootstrap, np.random.default_rng(e.seed + 11))
+    seeds = stage_seeds(e.seed)
+    deviations = firm_bootstrap(
+        e, answers, e.bootstrap, np.random.default_rng(seeds["firm_bootstrap"])
+    )
     draws = bootstrap(e, theta, kept, jm, deviations)
     log("re-running the best fit on fresh firms")
-    fresh_seed = e.seed + 1
-    refit = evaluate(theta, e.refit_firms, fresh_seed)
+    refit = evaluate(theta, e.refit_firms, seeds["refit"])
     predictions = predict(e, refit, ji, draws, theta, kept)
     fit_table = fit_against_targets(e, refit, predictions)
     mechanisms = mechanism_checks(theta, e, workers, executor)
@@ -489,7 +505,7 @@ def predict(
     a 95% interval from parameter uncertainty (the bootstrap through the Jacobian) and the
     binomial noise of the surveyed respondents."""
     items = _items(refit)
-    rng = np.random.default_rng(e.seed + 7)
+    rng = np.random.default_rng(stage_seeds(e.seed)["predict"])
     centre = np.array([float(theta[n]) for n in names])
     shift = (draws - centre) @ ji.T  # bootstrap draws x items
     p = items.share.to_numpy()
@@ -564,7 +580,7 @@ def mechanism_checks(
     from sim.runs.runner import run_paired
 
     behaviour = {k: v for k, v in theta.items() if not k.startswith("tolerance")}
-    seeds = replicate_seeds(e.seed, 8)
+    seeds = replicate_seeds(stage_seeds(e.seed)["mechanisms"], 8)
     runs = run_paired(
         {
             "office": behaviour,
@@ -648,7 +664,7 @@ def write_outputs(
             "bootstrap": e.bootstrap,
         },
         "wall_time_s": fit.wall_s,
-        "seeds": {"search": e.seed, "refit": e.seed + 1, "bootstrap": e.seed},
+        "seeds": stage_seeds(e.seed),
         "targets_within_95_band": fit.reproduced,
         "targets": fit.n_targets,
         "fit": fit.fit_table.to_dict("records"),

@@ -22,6 +22,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.model import finance
@@ -87,6 +88,10 @@ class Organisation(mesa.Model):
         rng: Any = None,
         **overrides: Any,
     ) -> None:
+        if seed is not None and rng is not None and _root_seed(seed) != _root_seed(rng):
+            raise ParameterError(
+                f"seed={seed!r} and rng={rng!r} disagree; give one of them (they are synonyms)"
+            )
         seed = _root_seed(seed if seed is not None else rng)
         base = params or Parameters()
         self.p = base.replace(**overrides) if overrides else base
@@ -94,6 +99,8 @@ class Organisation(mesa.Model):
         self.seed = seed
         self.streams = Streams(seed)
         p = self.p
+        # Mesa's run_model() and batch_run() step while `running`: the firm stops at its horizon.
+        self.running = p.weeks > 0
 
         self._build_staff()
         self.network = CollaborationNetwork(
@@ -126,7 +133,10 @@ class Organisation(mesa.Model):
         self.history: deque[tuple[float, float, float]] = deque(maxlen=SURVEY_MEMORY)
         self._seated_with: tuple | None = None
         self._seat_everyone()
-        self.datacollector = mesa.DataCollector(model_reporters=reporters.MODEL_REPORTERS)
+        # The seed is recorded with the outcomes, so a row of Mesa's batch_run can be re-run.
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"seed": reporters.run_seed, **reporters.MODEL_REPORTERS}
+        )
         self.datacollector.collect(self)
 
     # -- set-up
@@ -254,6 +264,7 @@ class Organisation(mesa.Model):
         self.history.append(
             (self.trust_marketing_in_it.value, self.trust_it_in_marketing.value, priority)
         )
+        self.running = self.steps < p.weeks
         self.datacollector.collect(self)
 
     def meet(self, stats: dict[str, float]) -> None:
@@ -316,7 +327,9 @@ class Organisation(mesa.Model):
             fl = np.maximum(fl, self.p.glossary_floor)
         accept = (0.4 + 0.6 * self.cross_trust) * (0.4 + 0.6 * fl)
         accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
-        u = self.streams.week("contacts", self.steps).random(src.size)
+        # A stream of its own: the sampling of contacts above must not share its draws with the
+        # decision to keep them, or a change of either would shift the other.
+        u = self.streams.week("contact_thinning", self.steps).random(src.size)
         keep = ~cross | (u < accept)
         return src[keep], dst[keep]
 
@@ -452,18 +465,28 @@ class Organisation(mesa.Model):
             self.step()
         return self
 
-    def weekly(self):
-        """The weekly outcomes as a DataFrame indexed by week (0 = the state at set-up)."""
-        df = self.datacollector.get_model_vars_dataframe()
+    def weekly(self) -> pd.DataFrame:
+        """The weekly outcomes as a DataFrame indexed by week (0 = the state at set-up); the seed,
+        the same in every week, is :attr:`seed`."""
+        df = self.datacollector.get_model_vars_dataframe().drop(columns="seed")
         df.index.name = "week"
         return df
 
 
 def _root_seed(seed: Any) -> int:
     """The run's integer root seed; a missing seed is drawn from the OS and kept, a non-integer
-    (a text box in the browser) is read as one or refused."""
+    (a text box in the browser) is read as one or refused.
+
+    Mesa also accepts a NumPy ``Generator`` or ``SeedSequence`` as ``rng``; orgsim refuses them
+    with a message, because every stream of a run derives from one integer root seed, which is
+    stored with the results so the run can be reproduced (a Generator cannot be stored)."""
     if seed is None:
         return secrets.randbelow(2**31)
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        raise ParameterError(
+            f"seed/rng={type(seed).__name__} is not supported: orgsim derives every random stream "
+            "from one whole-number root seed, stored with the results; pass an int, e.g. rng=7"
+        )
     if isinstance(seed, bool):
         raise ParameterError(f"seed={seed!r} must be a whole number from 0 to {2**63 - 1}")
     if isinstance(seed, float) and seed.is_integer():

@@ -42,6 +42,11 @@ def empty_week() -> dict[str, float]:
     return dict.fromkeys(WEEK_KEYS, 0.0)
 
 
+def run_seed(m: Organisation) -> int:
+    """The run's root seed (recorded so that a row of Mesa's batch_run can be re-run)."""
+    return m.seed
+
+
 def cx_index(m: Organisation) -> float:
     """CX index, 0-100: mean cumulative satisfaction of active customers."""
     return m.customer_summary["cx_index"]

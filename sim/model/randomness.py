@@ -15,6 +15,7 @@ import numpy as np
 PROCESSES = (
     "office",
     "contacts",
+    "contact_thinning",
     "remote",
     "occasions",
     "requests",
@@ -25,22 +26,39 @@ PROCESSES = (
     "staff",
     "survey",
     "population",
+    "calibration",
 )
 
 
-def stream(seed: int, name: str, week: int | None = None) -> np.random.Generator:
-    """The generator of process ``name`` under root ``seed``, optionally for one ``week``.
+def _key(part: int | str) -> int:
+    # A CRC32 of a name, not Python's salted ``hash``: the same key in every process and machine.
+    return zlib.crc32(part.encode()) if isinstance(part, str) else int(part)
 
-    The child key is a CRC32 of the name, not Python's salted ``hash``, so streams are identical
-    across processes and machines. A weekly stream makes week t's draws independent of how many
-    numbers earlier weeks used (say, because one scenario has more customers), which keeps paired
-    scenarios on common random numbers for the whole run.
-    """
+
+def seed_sequence(seed: int, name: str, *keys: int | str) -> np.random.SeedSequence:
+    """The seed sequence of process ``name`` under root ``seed``, for the sub-keys ``keys`` (a
+    week, a parameter's name, a calibration stage)."""
     if name not in PROCESSES:
         raise KeyError(f"unknown random process {name!r}; known: {', '.join(PROCESSES)}")
-    key = (zlib.crc32(name.encode()),) if week is None else (zlib.crc32(name.encode()), week)
-    seq = np.random.SeedSequence(entropy=int(seed), spawn_key=key)
-    return np.random.Generator(np.random.PCG64(seq))
+    spawn_key = (_key(name), *(_key(k) for k in keys))
+    return np.random.SeedSequence(entropy=int(seed), spawn_key=spawn_key)
+
+
+def stream(seed: int, name: str, *keys: int | str) -> np.random.Generator:
+    """The generator of process ``name`` under root ``seed``, optionally for sub-keys (a week, a
+    parameter, a stage).
+
+    A weekly stream makes week t's draws independent of how many numbers earlier weeks used (say,
+    because one scenario has more customers), which keeps paired scenarios on common random
+    numbers for the whole run.
+    """
+    return np.random.Generator(np.random.PCG64(seed_sequence(seed, name, *keys)))
+
+
+def child_seed(seed: int, name: str, *keys: int | str) -> int:
+    """An integer seed for a named child of ``seed`` (to hand to a library that takes an int, or
+    to a firm), recorded with the results so the child can be re-derived."""
+    return int(seed_sequence(seed, name, *keys).generate_state(1, dtype=np.uint32)[0])
 
 
 class Streams:
@@ -61,7 +79,7 @@ class Streams:
         """The stream of process ``name`` for ``week`` (the same object for the whole week)."""
         current = self._weekly.get(name)
         if current is None or current[0] != week:
-            current = (week, stream(self.seed, name, week))
+            current = (week, stream(self.seed, name, int(week)))
             self._weekly[name] = current
         return current[1]
 

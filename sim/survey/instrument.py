@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.stats import beta as beta_dist
 
 from sim.model.ledger import WINDOW
+from sim.model.randomness import stream
 from sim.model.work import PRIORITY_CAP
 
 # Weeks a firm must have run before its survey: the trailing year, and a quarter more for the
@@ -245,8 +246,6 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
     keeps a calibration's objective smooth). The uniform is kept in column ``u``, so
     :func:`reanswer` can answer again for other tolerances without re-running the firm.
     """
-    from sim.model.randomness import stream
-
     rng = stream(model.seed if seed is None else seed, "survey", model.steps)
     rates = perceptions(model)
     close, savvy = classify(model)

@@ -24,7 +24,7 @@ from scipy.stats import binomtest
 
 from sim.datafiles import find, read_toml
 from sim.model.parameters import FIELDS, ParameterError, Parameters, unknown_message
-from sim.model.randomness import replicate_seeds
+from sim.model.randomness import replicate_seeds, stream
 from sim.runs.pool import chunked, executor_or_pool, worker_count
 from sim.runs.scenarios import ScenarioError
 from sim.survey.instrument import ITEMS, compare_with_peers
@@ -68,13 +68,7 @@ class Population:
         its own stream so adding a distribution leaves the others' draws unchanged."""
         firms: list[dict[str, Any]] = [dict(self.fixed) for _ in range(n_firms)]
         for name, spec in self.draws.items():
-            rng = np.random.Generator(
-                np.random.PCG64(
-                    np.random.SeedSequence(
-                        [seed, int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)]
-                    )
-                )
-            )
+            rng = stream(seed, "population", name)
             for firm, value in zip(firms, _sample(name, spec, n_firms, rng), strict=True):
                 firm[name] = value
         for firm in firms:
