@@ -13,20 +13,27 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.model.parameters import FIELDS, ParameterError, allowed, coerce
-from sim.runs import scenarios
-from sim.runs.cluster import ClusterError, executor_for
-from sim.runs.store import StoreError
+from sim import __version__
+from sim.errors import UserError
+
+if TYPE_CHECKING:
+    from sim.runs.scenarios import Scenario
+
+# Every import of the library happens inside the command that needs it, so that `orgsim --help`
+# and `orgsim --version` do not pay for Mesa, pandas and SciPy.
 
 DEMO_SCENARIOS = ("baseline", "shared_metrics", "colocation", "hybrid_hires", "three_levers")
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad input from the user: reported in one line with exit status 2."""
 
 
 def _parse_sets(items: Sequence[str]) -> dict[str, object]:
+    from sim.model.parameters import coerce
+
     out: dict[str, object] = {}
     for item in items:
         if "=" not in item:
@@ -36,12 +43,38 @@ def _parse_sets(items: Sequence[str]) -> dict[str, object]:
     return out
 
 
+STDOUT = "-"  # an output-file option given "-" writes to standard output
+
+
+def _check_output_file(path_text: str, force: bool, option: str) -> None:
+    """Refuse an output file before any work: one that exists (without --force), is a folder, or
+    whose folder is missing."""
+    path = Path(path_text)
+    if path.is_dir():
+        raise UsageError(f"{option} {path_text} is a folder; give a file name, or - for stdout")
+    if path.exists() and not force:
+        raise UsageError(f"{path_text} exists; choose another file or add --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(
+            f"{option} {path_text}: folder {path.parent} does not exist; create it first or "
+            "choose another path"
+        )
+
+
 def _workers(value: int | None) -> int:
     return value if value else (os.cpu_count() or 1)
 
 
-def _load_all(refs: Sequence[str]) -> list[scenarios.Scenario]:
-    loaded: list[scenarios.Scenario] = []
+def _executor_for(address: str | None):
+    from sim.runs.cluster import executor_for
+
+    return executor_for(address)
+
+
+def _load_all(refs: Sequence[str]) -> list[Scenario]:
+    from sim.runs import scenarios
+
+    loaded: list[Scenario] = []
     for ref in refs:
         loaded.extend(scenarios.load_file(ref))
     names = [s.name for s in loaded]
@@ -56,6 +89,8 @@ def cmd_params(args: argparse.Namespace) -> int:
 
     Example: orgsim params -v
     """
+    from sim.model.parameters import FIELDS, allowed
+
     for name, f in FIELDS.items():
         meta = f.metadata
         print(f"{name:26} {meta['group']:12} default {f.default!r:18} {allowed(name)}")
@@ -70,6 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: orgsim check scenarios/*.toml
     """
+    from sim.runs import scenarios
     from sim.survey.population import is_population, load_population
 
     bad = 0
@@ -99,23 +135,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     Example: orgsim run shared_metrics --seed 7 --set colocation=0.5 --weekly weeks.csv
     """
     from sim.model.model import Organisation
+    from sim.runs import scenarios
     from sim.runs.runner import release
 
     scenario = scenarios.load(args.scenario)
     overrides = {**scenario.overrides, **_parse_sets(args.set)}
     if args.weeks is not None:
         overrides["weeks"] = args.weeks
-    if args.weekly:
-        weekly_path = Path(args.weekly)
-        if weekly_path.exists() and not args.force:
-            raise UsageError(
-                f"{args.weekly} exists; choose another file or add --force to replace it"
-            )
-        if not weekly_path.parent.is_dir():
-            raise UsageError(
-                f"--weekly {args.weekly}: folder {weekly_path.parent} does not "
-                "exist; create it first or choose another path"
-            )
+    if args.weekly and args.weekly != STDOUT:
+        _check_output_file(args.weekly, args.force, "--weekly")
     started = time.perf_counter()
     model = Organisation(seed=args.seed, **overrides)
     model.run()
@@ -123,12 +151,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     df = model.weekly()
     release(model)
     last = df.iloc[-1]
-    print(f"scenario {scenario.name}, seed {model.seed}, {model.p.weeks} weeks, {elapsed:.2f} s")
+    if args.weekly == STDOUT:
+        # The weekly table is the output: the summary goes to stderr, out of the pipe's way.
+        df.to_csv(sys.stdout)
+        report = sys.stderr
+    else:
+        report = sys.stdout
+    print(
+        f"scenario {scenario.name}, seed {model.seed}, {model.p.weeks} weeks, {elapsed:.2f} s",
+        file=report,
+    )
     for name, value in last.items():
-        print(f"  {name:24} {value:12.4g}")
-    if args.weekly:
+        print(f"  {name:24} {value:12.4g}", file=report)
+    if args.weekly and args.weekly != STDOUT:
         df.to_csv(args.weekly)
-        print(f"weekly outcomes written to {args.weekly}")
+        print(f"weekly outcomes written to {args.weekly}", file=report)
     return 0
 
 
@@ -151,12 +188,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     loaded = _load_all(args.scenarios)
     out = Path(args.out) if args.out else _default_out(args.scenarios)
     workers = _workers(args.workers)
-    print(
-        f"orgsim batch: {len(loaded)} scenarios x {args.reps} paired replications, master seed "
-        f"{args.seed}, {workers} workers -> {out}",
-        file=sys.stderr,
-    )
-    with executor_for(getattr(args, "scheduler", None)) as (executor, threads):
+    with _executor_for(getattr(args, "scheduler", None)) as (executor, threads):
+        where = f"{threads} Dask worker threads" if executor is not None else f"{workers} workers"
+        print(
+            f"orgsim batch: {len(loaded)} scenarios x {args.reps} paired replications, master "
+            f"seed {args.seed}, {where} -> {out}",
+            file=sys.stderr,
+        )
         result = run_batch(
             loaded,
             BatchStore(out),
@@ -219,18 +257,17 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
     Example: orgsim survey industry_2016 --firms 200 --workers 2
     """
-    from tqdm import tqdm
-
+    from sim.runs.progress import progress_bar
     from sim.survey.population import load_population, run_survey, shares
 
     population = load_population(args.population)
     workers = _workers(args.workers)
-    if args.out and Path(args.out).exists() and not args.force:
-        raise UsageError(f"{args.out} exists; choose another file or add --force to replace it")
+    if args.out and args.out != STDOUT:
+        _check_output_file(args.out, args.force, "--out")
     started = time.perf_counter()
     with (
-        tqdm(total=args.firms, unit="firm", disable=args.quiet, file=sys.stderr) as bar,
-        executor_for(args.scheduler) as (executor, threads),
+        progress_bar(args.firms, unit="firm", quiet=args.quiet) as bar,
+        _executor_for(args.scheduler) as (executor, threads),
     ):
         answers = run_survey(
             population,
@@ -242,14 +279,18 @@ def cmd_survey(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - started
     table = shares(answers)
-    print(format_survey(table))
+    report = sys.stderr if args.out == STDOUT else sys.stdout
+    if args.out == STDOUT:
+        table.to_csv(sys.stdout, index=False)
+    print(format_survey(table), file=report)
     print(
         f"\n{args.firms} firms of {population.name} (seed {args.seed}) in {elapsed:.1f} s "
-        f"({args.firms / elapsed:.2f} firms/s); share [95% Wilson interval] (n respondents)"
+        f"({args.firms / elapsed:.2f} firms/s); share [95% Wilson interval] (n respondents)",
+        file=report,
     )
-    if args.out:
+    if args.out and args.out != STDOUT:
         table.to_csv(args.out, index=False)
-        print(f"shares written to {args.out}")
+        print(f"shares written to {args.out}", file=report)
     return 0
 
 
@@ -295,7 +336,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{experiment.n_moments} targets, budget {experiment.budget} trials of {experiment.firms} "
         f"firms, {workers} workers -> {out}"
     )
-    with executor_for(args.scheduler) as (executor, threads):
+    with _executor_for(args.scheduler) as (executor, threads):
         fit = calibrate(
             experiment,
             out,
@@ -349,7 +390,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     def log(done: int, total: int) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] point {done}/{total}", file=sys.stderr, flush=True)
 
-    with executor_for(args.scheduler) as (executor, threads):
+    with _executor_for(args.scheduler) as (executor, threads):
         result = run_sensitivity(
             experiment,
             args.method,
@@ -358,6 +399,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             workers=threads or _workers(args.workers),
             executor=executor,
             progress=log,
+            fresh=args.fresh,
         )
     print(format_indices(result))
     print(f"wrote {result.files['report']}")
@@ -389,7 +431,7 @@ def _demo_outdated(out: Path, seed: int, weeks: int | None) -> bool:
     moves such a batch aside into ``out/superseded-*`` (nothing is deleted) instead of refusing.
     """
     from sim.model.parameters import Parameters
-    from sim.runs.store import BatchStore, model_fingerprint
+    from sim.runs.store import BatchStore, StoreError, model_fingerprint
 
     try:
         old = BatchStore(out).read_manifest()
@@ -446,6 +488,7 @@ def add_scheduler(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orgsim", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"orgsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, func, help_: str) -> argparse.ArgumentParser:
@@ -535,6 +578,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=int, help="model evaluations (default: the method's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", help="output folder (default: results/<experiment>-<method>)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start again: move a previous analysis in --out aside (nothing is deleted)",
+    )
     add_scheduler(p)
 
     p = command("viz", cmd_viz, "browser app: live firm and batch results")
@@ -562,24 +610,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{flag} must be at least 1, got {value}")
     if getattr(args, "seed", 0) < 0:
         parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
-    from sim.experiments.calibration import CalibrationError
-    from sim.experiments.experiment import ExperimentError
-    from sim.experiments.sensitivity import SensitivityError
-    from sim.results.report import ReportError
-
     try:
         return args.func(args)
-    except (
-        UsageError,
-        ParameterError,
-        scenarios.ScenarioError,
-        StoreError,
-        ReportError,
-        ExperimentError,
-        CalibrationError,
-        SensitivityError,
-        ClusterError,
-    ) as exc:
+    except UserError as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2
 

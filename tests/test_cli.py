@@ -218,3 +218,91 @@ def test_demo_moves_a_demo_of_another_horizon_aside_and_keeps_it(capsys, tmp_pat
     assert sorted(p.name for p in (aside / "runs").iterdir()) == first
     runs = pd.read_parquet(tmp_path / "results/demo/runs")
     assert len(runs) == len(DEMO_SCENARIOS)
+
+
+# -- conventions ----------------------------------------------------------------------------------
+
+
+def test_version_names_the_package(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == "orgsim 0.1.0"
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    """``orgsim --help`` stays fast because the CLI imports the library lazily: after importing
+    sim.cli and building the parser, neither Mesa nor pandas nor SciPy is loaded."""
+    code = (
+        "import sys; from sim.cli import build_parser; build_parser(); "
+        "print(','.join(m for m in ('mesa', 'pandas', 'scipy', 'matplotlib', 'numpy') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert loaded.stdout.strip() == ""
+
+
+def test_weekly_dash_writes_the_table_to_stdout(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "baseline", *QUICK, *SMALL, "--weekly", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert not (tmp_path / "-").exists()
+    table = pd.read_csv(__import__("io").StringIO(out), index_col="week")
+    assert list(table.columns) == list(OUTCOMES) and len(table) == 11
+    assert "scenario baseline, seed 3" in err  # the summary moved out of the pipe's way
+
+
+def test_weekly_onto_a_folder_is_refused_before_the_run(capsys, tmp_path):
+    err = _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--weekly", str(tmp_path)])
+    assert "is a folder" in err
+
+
+def test_survey_out_dash_writes_the_shares_to_stdout(capsys, tmp_path, monkeypatch):
+    population = tmp_path / "tiny.toml"
+    population.write_text(
+        'name = "tiny"\n[fixed]\nweeks = 66\nsurvey_week = 66\nn_marketers = 4\n'
+        "n_technologists = 4\nn_customers = 200\n[draw.shared_metrics]\n"
+        'dist = "uniform"\nlow = 0.0\nhigh = 0.2\n'
+    )
+    argv = ["survey", str(population), "--firms", "2", "--workers", "1", "-q", "--out", "-"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    shares = pd.read_csv(__import__("io").StringIO(out))
+    assert {"id", "respondent", "group", "share", "low", "high", "n"} <= set(shares.columns)
+    assert "2 firms of tiny" in err
+
+
+def test_progress_bars_follow_tqdm_detection_and_tqdm_disable(tmp_path):
+    """Into a pipe (not a terminal) the batch draws no progress frames; TQDM_DISABLE is obeyed."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    for extra in ({}, {"TQDM_DISABLE": "1"}):
+        out = tmp_path / f"b{len(extra)}"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "batch",
+                "baseline",
+                "--reps",
+                "1",
+                "--weeks",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**env, **extra},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (
+            "runs:" not in done.stderr and "it/s" not in done.stderr and "run/s" not in done.stderr
+        )
+        assert "1 workers" in done.stderr  # the header names the worker count it uses

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import UserError
 from sim.experiments.experiment import (
     IDENTITY_KEYS,
     Evaluation,
@@ -77,7 +78,7 @@ TOLERANCES = {param: role for role, param in TOLERANCE_PARAMETER.items()}
 SIMULATION_MEMORY = 16  # simulated surveys kept in memory for re-answering
 
 
-class CalibrationError(ValueError):
+class CalibrationError(UserError, ValueError):
     """The output folder holds another calibration; the message says what to do."""
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.datafiles import find, names, read_toml
+from sim.errors import UserError
 from sim.model.parameters import FIELDS, allowed, unknown_message
 from sim.runs.scenarios import ScenarioError
 from sim.survey.instrument import QUESTION
@@ -41,7 +42,7 @@ CHECKED_MECHANISMS = (
 )
 
 
-class ExperimentError(ValueError):
+class ExperimentError(UserError, ValueError):
     """An experiment or targets file is invalid; the message names the file, key and fix."""
 
 

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.errors import UserError
 from sim.experiments.experiment import Evaluation, Experiment, Free, evaluate
 from sim.results.figures import save
 from sim.runs.pool import local_pool
@@ -90,7 +91,7 @@ EXPLANATION = {
 }
 
 
-class SensitivityError(ValueError):
+class SensitivityError(UserError, ValueError):
     """A sensitivity analysis cannot run as asked; the message says why and what to do."""
 
 

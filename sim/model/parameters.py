@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import UserError
+
 SAAS_POLICIES = ("forbid", "guidelines", "laissez-faire")
 OFFICE_LAYOUTS = ("same_floor", "separate_floors", "separate_buildings")
 
 
-class ParameterError(ValueError):
+class ParameterError(UserError, ValueError):
     """A parameter has an unknown name, a wrong type or a value outside its allowed range."""
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim.errors import UserError
 from sim.model.outcomes import BOUNDS
 from sim.results.stats import mean_interval, paired_difference, t_half_width
 
@@ -54,7 +55,7 @@ SUMMARY_COLUMNS = (
 DIFFERENCE_COLUMNS = ("scenario", "outcome", "mean", "low", "high", "n")
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError, ValueError):
     """A folder cannot be read as a batch; the message names the folder and what to do."""
 
 

@@ -27,6 +27,7 @@ from sim.model.outcomes import OUTCOMES
 from sim.model.parameters import Parameters
 from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, local_pool
+from sim.runs.progress import progress_bar
 from sim.runs.scenarios import Scenario
 from sim.runs.store import BatchStore, environment, now, run_key
 
@@ -238,17 +239,7 @@ def run_batch(
 
 
 def _progress(total: int, initial: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        disable=not enabled,
-        unit="run",
-        dynamic_ncols=True,
-        desc="runs",
-        smoothing=0.1,
-    )
+    return progress_bar(total, unit="run", quiet=not enabled, initial=initial, desc="runs")
 
 
 def seeds_table(master_seed: int, reps: int) -> pd.DataFrame:

@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 
+from sim.errors import UserError
+
 CONNECT_TIMEOUT_S = 5.0
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UserError, RuntimeError):
     """The scheduler cannot be reached, or its workers cannot run this orgsim."""
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from sim.datafiles import data_dir, find, read_toml
+from sim.errors import UserError
 from sim.model.parameters import (
     FIELDS,
     LEVERS,
@@ -52,7 +53,7 @@ TOP_KEYS = ("name", "description", "parameters", "start_weeks", "sweep")
 SWEEP_METHODS = ("grid", "lhs", "sobol")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError, ValueError):
     """A scenario file cannot be read or names something invalid; the message says where."""
 
 

@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.errors import UserError
+
 # What a fingerprint covers: every module that can change a simulated outcome or a survey answer
 # (the model and survey packages, whole), and the runner, which turns a run into its stored row.
 FINGERPRINT_PACKAGES = ("model", "survey")
@@ -41,7 +43,7 @@ DEPENDENCIES = ("mesa", "numpy", "networkx", "pandas", "pyarrow", "scipy", "matp
 ASIDE_PREFIX = "superseded-"
 
 
-class StoreError(ValueError):
+class StoreError(UserError, ValueError):
     """The output folder holds something this batch must not touch; the message says what to do."""
 
 

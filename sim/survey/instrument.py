@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta as beta_dist
 
+from sim.errors import UserError
 from sim.model.ledger import WINDOW
 from sim.model.randomness import stream
 from sim.model.work import PRIORITY_CAP
@@ -106,7 +107,7 @@ TOLERANCE_PARAMETER = {
 }
 
 
-class SurveyError(ValueError):
+class SurveyError(UserError, ValueError):
     """The survey cannot be taken yet (too little history)."""
 
 
