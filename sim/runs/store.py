@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import UserError
+from sim.runs.columns import schema_metadata
 
 # What a fingerprint covers: every module that can change a simulated outcome or a survey answer
 # (the model and survey packages, whole), and the runner, which turns a run into its stored row.
@@ -260,10 +261,13 @@ class BatchStore:
         key = run_key(row["scenario"], int(row["rep"]))
         # Straight to Arrow: the driver writes every run, and on a 2-core machine its time comes
         # out of the workers' (a one-row DataFrame of ~130 columns through pandas cost ~4x more).
+        # Each file says what its columns mean (docs/outputs.md) in its schema metadata.
         if weekly is not None:
             weeks = pa.Table.from_pandas(weekly, preserve_index=False)
+            weeks = weeks.replace_schema_metadata(schema_metadata("weeks"))
             _atomic_parquet(weeks, self.weeks_dir / f"{key}.parquet")
-        _atomic_parquet(pa.Table.from_pylist([row]), self.runs_dir / f"{key}.parquet")
+        run = pa.Table.from_pylist([row]).replace_schema_metadata(schema_metadata("runs"))
+        _atomic_parquet(run, self.runs_dir / f"{key}.parquet")
 
     def load_runs(self) -> pd.DataFrame:
         """All stored runs, in manifest scenario order then replication."""
