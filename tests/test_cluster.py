@@ -18,10 +18,10 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from sim import scenarios  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.experiments.calibration import calibrate  # noqa: E402
 from sim.experiments.experiment import load_experiment  # noqa: E402
+from sim.runs import scenarios  # noqa: E402
 from sim.runs.batch import run_batch  # noqa: E402
 from sim.runs.cluster import ClusterError, check_workers, connect  # noqa: E402
 from sim.runs.store import BatchStore  # noqa: E402
