@@ -1,0 +1,194 @@
+"""The app's two pages: the live firm (Mesa's SolaraViz around a LiveFirm, one per browser
+session) and a stored batch's results; and the routes Solara serves."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from sim.app.controls import model_params
+from sim.app.painters import (
+    customers_figure,
+    delivery_figure,
+    floor_plan_figure,
+    network_figure,
+    png,
+)
+from sim.app.server import APP_NAME, results_dir
+from sim.app.session import DEFAULT_SEED, LiveFirm, Session, cli_command
+from sim.model.model import Organisation
+from sim.results import figures
+from sim.results.figures import bands_figure, forest_figure, scenario_colours
+from sim.results.tables import (
+    SHOWN_OUTCOMES,
+    Batch,
+    ResultsError,
+    open_batch,
+    paired_differences,
+    read_weeks,
+)
+from sim.runs.runner import release
+
+# Solara checks the rules of hooks when a component is defined and warns about one of Mesa 3.3.1's
+# own components (a state hook after an early return that never happens there); not ours to fix.
+warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
+
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+
+
+def _figure_view(model: Organisation, draw, changes_with: Any, name: str) -> None:
+    """Render ``draw(model)`` as an image, again only when ``changes_with`` does; ``name`` becomes
+    the image's CSS class (``orgsim-<name>``), by which a browser test finds it."""
+    update_counter.get()
+    image = solara.use_memo(lambda: png(draw(model)), [model, changes_with])
+    solara.Image(image, width="100%", classes=[f"orgsim-{name}"])
+
+
+@solara.component
+def FloorPlan(model: Organisation):
+    # The plan changes only when people move: when a seating lever starts.
+    _figure_view(model, floor_plan_figure, model.seating, "floor-plan")
+
+
+@solara.component
+def Network(model: Organisation):
+    _figure_view(model, network_figure, model.steps, "network")
+
+
+@solara.component
+def CustomerOutcomes(model: Organisation):
+    _figure_view(model, customers_figure, model.steps, "customers")
+
+
+@solara.component
+def DeliveryOutcomes(model: Organisation):
+    _figure_view(model, delivery_figure, model.steps, "delivery")
+
+
+COMPONENTS = [FloorPlan, Network, CustomerOutcomes, DeliveryOutcomes]
+
+
+@solara.component
+def LivePage():
+    """The live page: one firm per browser session."""
+    session = solara.use_memo(Session, [])
+    first = solara.use_memo(lambda: LiveFirm(session=session), [])
+    model = solara.use_reactive(first)
+    seed = solara.use_reactive(DEFAULT_SEED)
+    params = solara.use_memo(lambda: {"session": session, **model_params()}, [])
+
+    def release_on_close():
+        return lambda: release(session.current) if session.current is not None else None
+
+    solara.use_effect(release_on_close, [])
+
+    def set_seed(value: Any) -> None:
+        seed.set(value)
+        session.seed = value
+
+    firm = model.value
+    with solara.Sidebar(), solara.Card("Firm"):
+        solara.InputInt("Seed (applied by Reset)", value=seed, on_value=set_seed)
+        solara.Text(
+            f"This firm (at the last Reset): seed {firm.seed}, {firm.p.weeks} weeks; "
+            "the same run as:"
+        )
+        solara.Text(
+            cli_command(firm),
+            style={"display": "block", "font-family": "monospace", "font-size": "0.85em"},
+        )
+        if firm.refused:
+            solara.Error(firm.refused)
+    SolaraViz(model, components=COMPONENTS, model_params=params, name=APP_NAME)
+
+
+# -- results page ----------------------------------------------------------------------------------
+def _open(folder: str) -> Batch | str:
+    try:
+        return open_batch(folder)
+    except ResultsError as exc:
+        return str(exc)
+
+
+def results_images(
+    batch: Batch | None, scenarios: list[str], baseline: str
+) -> tuple[bytes | None, bytes | None, str | None]:
+    """PNG bands and forest plot of the chosen scenarios, or a note on why there is none."""
+    if batch is None:
+        return None, None, None
+    if not scenarios:
+        return None, None, "Pick at least one scenario."
+    weeks = read_weeks(batch, scenarios, SHOWN_OUTCOMES)
+    bands = figures.png(bands_figure(weeks, scenarios)) if len(weeks) else None
+    note = None if len(weeks) else "No finished run of these scenarios has weekly results."
+    others = [s for s in scenarios if s != baseline]
+    if not others:
+        return bands, None, note or "Pick a scenario besides the baseline to compare."
+    diffs = paired_differences(batch, baseline, others)
+    forest = figures.png(
+        forest_figure(diffs, baseline, scenarios, colours=scenario_colours(scenarios))
+    )
+    return bands, forest, note
+
+
+@solara.component
+def ResultsPage():
+    """The results page: outcome bands and paired differences of a stored batch."""
+    folder = solara.use_reactive(results_dir() or "")
+    picked = solara.use_reactive(list[str]())
+    baseline = solara.use_reactive("")
+    loaded = solara.use_memo(lambda: _open(folder.value), [folder.value])
+    batch = loaded if isinstance(loaded, Batch) else None
+    names = batch.scenarios if batch else []
+    chosen = [s for s in picked.value if s in names] or (batch.default_selection() if batch else [])
+    base = (
+        baseline.value if baseline.value in names else (batch.default_baseline() if batch else "")
+    )
+    bands, forest, note = solara.use_memo(
+        lambda: results_images(batch, chosen, base), [folder.value, tuple(chosen), base]
+    )
+
+    def choose_folder(value: str) -> None:
+        folder.set(value)
+        picked.set([])
+        baseline.set("")
+
+    with solara.AppBarTitle():
+        solara.Text(f"{APP_NAME}: batch results")
+    with solara.Column(style={"padding": "12px"}):
+        # Plain text and headings: solara's Markdown would fetch KaTeX from a CDN.
+        solara.v.Html(tag="h2", children=["Batch results"])
+        solara.Text(
+            "Outcome bands (mean and 95% interval across replications, week by week) and paired "
+            "differences from the baseline at the end week, read from the stored runs; nothing "
+            "is re-run."
+        )
+        solara.InputText(
+            "Batch folder (orgsim batch ... --out DIR)",
+            value=folder.value,
+            on_value=choose_folder,
+            continuous_update=False,
+        )
+        if batch is None:
+            solara.Error(str(loaded))
+            return
+        solara.Text(batch.describe())
+        with solara.Row():
+            solara.SelectMultiple("Scenarios", values=chosen, all_values=names, on_value=picked.set)
+            solara.Select("Baseline", values=names, value=base, on_value=baseline.set)
+        if note:
+            solara.Warning(note)
+        if bands is not None:
+            solara.v.Html(tag="h3", children=["Outcomes over the weeks"])
+            solara.Image(bands, width="100%", classes=["orgsim-bands"])
+        if forest is not None:
+            solara.v.Html(tag="h3", children=[f"Paired differences from {base} at the end week"])
+            solara.Image(forest, width="100%", classes=["orgsim-forest"])
+
+
+routes = [
+    solara.Route(path="/", component=LivePage, label="Live firm"),
+    solara.Route(path="results", component=ResultsPage, label="Results"),
+]

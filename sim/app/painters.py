@@ -1,0 +1,286 @@
+"""The live page's figures of one firm: the office floor plan, the collaboration network and
+the weekly outcomes, each a small matplotlib figure redrawn into the same Figure week after week
+(drawing into an existing figure costs a fraction of building one)."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from sim.model.agents import EMBEDDED, HYBRID, IT, LEAD, MARKETING, STAFF
+from sim.model.model import Organisation
+from sim.model.outcomes import label
+from sim.results import figures
+from sim.results.figures import WEEK0_UNDEFINED
+
+DPI = 80  # figures are re-encoded as PNG every week: small and few (docs/architecture.md)
+DEPARTMENT_COLOURS = {MARKETING: "#e0802f", IT: "#2f6db0"}
+ROLE_MARKERS = {STAFF: "o", HYBRID: "D", EMBEDDED: "^", LEAD: "*"}
+ROLE_SIZES = {STAFF: 34, HYBRID: 46, EMBEDDED: 58, LEAD: 210}
+CROSS_TIE_COLOUR = "#8e2c8e"
+NETWORK_CENTRE = 1.3  # distance of each department's circle from the middle (radius 1)
+LIVE_PANELS = {
+    "customers": ("cx_index", "nps", "churn", "revenue"),
+    "delivery": ("time_to_market", "saas_share", "cross_trust", "cross_ties"),
+}
+PANEL_LABELS = {"revenue": "revenue (thousands/week)"}
+
+
+def _desk_xy(model: Organisation) -> tuple[np.ndarray, np.ndarray]:
+    plan = model.seating
+    x0 = np.array([f.grid_x0 for f in plan.floors])
+    floor = np.maximum(plan.floor_of, 0)
+    return x0[floor] + plan.col, plan.row.astype(float)
+
+
+def it_on_marketing_side(model: Organisation) -> int:
+    """IT staff (CIO aside) seated on marketing's side: embedded analysts and colocated desks."""
+    plan, st = model.seating, model.staff
+    cmo, cio = model.cmo, model.cio
+    it = np.flatnonzero(st.joined & (st.department == IT) & (st.role != LEAD))
+    same_floor = plan.floor_of[it] == plan.floor_of[cmo]
+    # On one shared floor, IT's block starts at the CIO's desk (the first desk of that block).
+    left_of_it = (plan.floor_of[it] != plan.floor_of[cio]) | (plan.col[it] < plan.col[cio])
+    return int(np.count_nonzero(same_floor & left_of_it))
+
+
+def _legend_handles() -> list[Line2D]:
+    def handle(marker: str, colour: str, label: str, size: float = 7) -> Line2D:
+        return Line2D(
+            [], [], ls="", marker=marker, ms=size, mfc=colour, mec="k", mew=0.4, label=label
+        )
+
+    return [
+        handle("o", DEPARTMENT_COLOURS[MARKETING], "marketing"),
+        handle("o", DEPARTMENT_COLOURS[IT], "IT"),
+        handle("D", DEPARTMENT_COLOURS[MARKETING], "hybrid hire", 6),
+        handle("^", DEPARTMENT_COLOURS[IT], "embedded analyst"),
+        handle("*", "0.6", "CMO / CIO", 11),
+    ]
+
+
+def floor_plan_figure(model: Organisation) -> Figure:
+    """The office: each floor a rectangle, each desk a marker coloured by department and shaped by
+    role (hybrids, embedded analysts, CMO and CIO stand out); colocation moves IT-blue desks onto
+    marketing's floor."""
+    plan, st = model.seating, model.staff
+    x, y = _desk_xy(model)
+    fig = Figure(figsize=(5.6, 4.2), dpi=DPI)
+    ax = fig.add_axes((0.02, 0.2, 0.96, 0.7))
+    layout = model.p.office_layout
+    for k, floor in enumerate(plan.floors):
+        ax.add_patch(
+            Rectangle(
+                (floor.grid_x0 - 0.5, -0.5),
+                floor.columns,
+                floor.rows,
+                fc="0.96",
+                ec="0.5",
+                lw=0.8,
+            )
+        )
+        if layout == "same_floor":
+            name = "one shared floor"
+        else:
+            owner = "marketing's floor" if k == 0 else "IT's floor"
+            name = f"{owner}, building {'AB'[floor.building]}"
+        ax.text(floor.grid_x0 - 0.5, -0.9, name, fontsize=8, va="bottom", ha="left")
+    joined = st.joined & (plan.floor_of >= 0)
+    for role, marker in ROLE_MARKERS.items():
+        for dep, colour in DEPARTMENT_COLOURS.items():
+            who = joined & (st.role == role) & (st.department == dep)
+            if who.any():
+                ax.scatter(
+                    x[who],
+                    y[who],
+                    s=ROLE_SIZES[role],
+                    marker=marker,
+                    c=colour,
+                    edgecolors="k",
+                    linewidths=0.4 if role != LEAD else 0.8,
+                    zorder=3,
+                )
+    width, height = plan.grid_size
+    ax.set_xlim(-1, width)
+    ax.set_ylim(height, -1.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.suptitle(
+        f"Office: {it_on_marketing_side(model)} IT desks on marketing's side",
+        fontsize=10,
+    )
+    fig.legend(
+        handles=_legend_handles(),
+        loc="lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+        handletextpad=0.3,
+        columnspacing=1.0,
+    )
+    return fig
+
+
+_LAYOUTS: weakref.WeakKeyDictionary[Organisation, np.ndarray] = weakref.WeakKeyDictionary()
+_PAINTERS: weakref.WeakKeyDictionary[Organisation, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def network_layout(model: Organisation) -> np.ndarray:
+    """Node positions (n x 2): each department on a circle of its own, marketing on the left and
+    IT on the right, its leader at the top. Computed once per firm and kept, so nodes never jump
+    between weeks: ties inside a department are chords of its circle, ties across departments
+    bridge the gap between the circles."""
+    cached = _LAYOUTS.get(model)
+    if cached is not None:
+        return cached
+    st = model.staff
+    pos = np.zeros((len(st), 2))
+    for dep, centre in ((MARKETING, -NETWORK_CENTRE), (IT, NETWORK_CENTRE)):
+        rows = np.flatnonzero(st.department == dep)
+        rows = rows[np.argsort(st.role[rows] != LEAD, kind="stable")]
+        angles = np.pi / 2 + 2 * np.pi * np.arange(rows.size) / max(rows.size, 1)
+        pos[rows, 0] = centre + np.cos(angles)
+        pos[rows, 1] = np.sin(angles)
+    _LAYOUTS[model] = pos
+    return pos
+
+
+def _painter(model: Organisation, kind: str, version: Any, build):
+    """This firm's painter of ``kind``, built on first use and reused while ``version`` (say, the
+    seating plan it drew) stays the same: drawing into an existing figure costs a fraction of
+    building one, whose axes and ticks must all be made anew."""
+    painters = _PAINTERS.setdefault(model, {})
+    held = painters.get(kind)
+    if held is None or held[0] is not version:
+        held = painters[kind] = (version, build())
+    return held[1]
+
+
+class NetworkPainter:
+    """Draws the collaboration network of one firm week after week into one figure: the nodes
+    (fixed while the seating is) once, the ties each week."""
+
+    def __init__(self, model: Organisation) -> None:
+        from matplotlib.collections import LineCollection
+
+        st = model.staff
+        pos = network_layout(model)
+        self.fig = Figure(figsize=(5.6, 4.2), dpi=DPI)
+        ax = self.fig.add_axes((0.02, 0.02, 0.96, 0.88))
+        self.within = LineCollection([], colors="0.55", alpha=0.25, zorder=1)
+        self.cross = LineCollection([], colors=CROSS_TIE_COLOUR, alpha=0.6, zorder=2)
+        ax.add_collection(self.within)
+        ax.add_collection(self.cross)
+        for role, marker in ROLE_MARKERS.items():
+            for dep, colour in DEPARTMENT_COLOURS.items():
+                who = st.joined & (st.role == role) & (st.department == dep)
+                if who.any():
+                    ax.scatter(
+                        pos[who, 0],
+                        pos[who, 1],
+                        s=ROLE_SIZES[role] * 0.7,
+                        marker=marker,
+                        c=colour,
+                        edgecolors="k",
+                        linewidths=0.3,
+                        zorder=3,
+                    )
+        ax.text(-NETWORK_CENTRE, -1.22, "marketing", va="center", ha="center", fontsize=9)
+        ax.text(NETWORK_CENTRE, -1.22, "IT", va="center", ha="center", fontsize=9)
+        ax.set_xlim(-NETWORK_CENTRE - 1.1, NETWORK_CENTRE + 1.1)
+        ax.set_ylim(-1.35, 1.12)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        self.title = self.fig.suptitle("", fontsize=9)
+
+    def draw(self, model: Organisation) -> Figure:
+        st = model.staff
+        g = model.network.graph()
+        pos = network_layout(model)
+        edges = np.array(list(g.edges()), dtype=np.int64).reshape(-1, 2)
+        trust = np.array([d["trust"] for _, _, d in g.edges(data=True)])
+        cross = st.department[edges[:, 0]] != st.department[edges[:, 1]]
+        for collection, mask in ((self.within, ~cross), (self.cross, cross)):
+            collection.set_segments(list(pos[edges[mask]]))
+            collection.set_linewidths(0.3 + 2.7 * trust[mask] ** 2)
+        trust_note = f", mean trust {trust[cross].mean():.2f}" if cross.any() else ""
+        self.title.set_text(
+            f"Week {model.steps}: {len(edges)} ties, {int(cross.sum())} across departments "
+            f"(purple{trust_note}); width = trust"
+        )
+        return self.fig
+
+
+def network_figure(model: Organisation) -> Figure:
+    """The collaboration network (ties above the threshold): width by the pair's trust, ties across
+    departments in purple on top; nodes as in the floor plan, in a layout fixed per firm."""
+    painter = _painter(model, "network", model.seating, lambda: NetworkPainter(model))
+    return painter.draw(model)
+
+
+class OutcomesPainter:
+    """Four outcomes of one firm week by week, redrawn into one reused figure."""
+
+    def __init__(self, outcomes: tuple[str, ...]) -> None:
+        from matplotlib.ticker import MaxNLocator
+
+        self.outcomes = outcomes
+        self.fig = Figure(figsize=(5.6, 4.2), dpi=DPI)
+        self.axes = self.fig.subplots(2, 2, sharex=True).ravel()
+        self.lines = []
+        for ax, name in zip(self.axes, outcomes, strict=True):
+            (line,) = ax.plot([], [], color="#2f6db0", lw=1.3)
+            self.lines.append(line)
+            # An explicit title height spares matplotlib a layout pass on every draw.
+            ax.set_title(PANEL_LABELS.get(name, label(name)), fontsize=9, y=1.0, pad=3)
+            ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.tick_params(labelsize=7)
+        for ax in self.axes[2:]:
+            ax.set_xlabel("week", fontsize=7)
+        self.fig.subplots_adjust(
+            left=0.11, right=0.97, top=0.93, bottom=0.1, hspace=0.45, wspace=0.32
+        )
+
+    def draw(self, model: Organisation) -> Figure:
+        data = model.datacollector.model_vars
+        horizon = max(10, model.steps)
+        for ax, line, name in zip(self.axes, self.lines, self.outcomes, strict=True):
+            values = np.asarray(data[name], dtype=float)
+            weeks = np.arange(values.size)
+            if name in WEEK0_UNDEFINED:
+                weeks, values = weeks[1:], values[1:]
+            if name == "revenue":
+                values = values / 1000.0
+            line.set_data(weeks, values)
+            ax.set_xlim(0, horizon)
+            finite = values[np.isfinite(values)]
+            if finite.size:
+                lo, hi = float(finite.min()), float(finite.max())
+                pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 0.01)
+                ax.set_ylim(lo - pad, hi + pad)
+        return self.fig
+
+
+def outcomes_figure(model: Organisation, outcomes: tuple[str, ...]) -> Figure:
+    """Four outcomes week by week, read from the model's DataCollector."""
+    painter = _painter(model, ",".join(outcomes), None, lambda: OutcomesPainter(outcomes))
+    return painter.draw(model)
+
+
+def customers_figure(model: Organisation) -> Figure:
+    return outcomes_figure(model, LIVE_PANELS["customers"])
+
+
+def delivery_figure(model: Organisation) -> Figure:
+    return outcomes_figure(model, LIVE_PANELS["delivery"])
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes at the live page's resolution."""
+    return figures.png(fig, DPI)
