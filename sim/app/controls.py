@@ -33,7 +33,8 @@ def control_for(name: str) -> dict[str, Any]:
     Checkbox for a flag, a slider over the allowed range otherwise; the value is the default."""
     f = FIELDS[name]
     meta = f.metadata
-    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(f.type, f.type)
+    ftype: Any = f.type  # a string under `from __future__ import annotations`
+    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(ftype, ftype)
     spec: dict[str, Any] = {"label": _label(name), "value": f.default}
     if meta["choices"]:
         spec.update(type="Select", values=list(meta["choices"]))

@@ -75,7 +75,7 @@ def LivePage():
     """The live page: one firm per browser session."""
     session = solara.use_memo(Session, [])
     first = solara.use_memo(lambda: LiveFirm(session=session), [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[LiveFirm] = solara.use_reactive(first)
     seed = solara.use_reactive(DEFAULT_SEED)
     params = solara.use_memo(lambda: {"session": session, **model_params()}, [])
 

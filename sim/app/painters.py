@@ -207,7 +207,7 @@ class NetworkPainter:
         cross = st.department[edges[:, 0]] != st.department[edges[:, 1]]
         for collection, mask in ((self.within, ~cross), (self.cross, cross)):
             collection.set_segments(list(pos[edges[mask]]))
-            collection.set_linewidths(0.3 + 2.7 * trust[mask] ** 2)
+            collection.set_linewidth(0.3 + 2.7 * trust[mask] ** 2)
         trust_note = f", mean trust {trust[cross].mean():.2f}" if cross.any() else ""
         self.title.set_text(
             f"Week {model.steps}: {len(edges)} ties, {int(cross.sum())} across departments "

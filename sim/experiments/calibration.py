@@ -135,6 +135,7 @@ class Evaluator:
         """Every answer of the experiment's firms at ``theta`` (simulated again if only the
         summary was cached on disk, as after a resumed calibration)."""
         evaluation = self(theta, keep_answers=True)
+        assert evaluation.answers is not None  # keep_answers skips the summary-only cache
         return evaluation.answers
 
     def __call__(
@@ -241,13 +242,13 @@ def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
     }
     x = morris_sample.sample(problem, e.screen_trajectories, num_levels=4, seed=e.seed)
     _, obs_var = _observed(e)
-    ys = []
+    standardised = []
     for k, row in enumerate(x):
         theta = {f.name: f.value(v) for f, v in zip(e.free, row, strict=True)}
         values, _ = _moments(e, evaluate(theta))
-        ys.append(values / np.sqrt(obs_var))
+        standardised.append(values / np.sqrt(obs_var))
         log(f"screening {k + 1}/{len(x)}")
-    ys = np.array(ys)
+    ys = np.array(standardised)
     effect = np.zeros(len(e.free))
     for j in range(ys.shape[1]):
         res = morris_analyze.analyze(
@@ -314,7 +315,7 @@ def search(
 
 def jacobian(
     e: Experiment, theta: dict[str, Any], names: list[str], evaluate: Evaluator, log
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Central-difference Jacobians of the moments and of the prediction items at ``theta``."""
     free = {f.name: f for f in e.free}
     centre = evaluate(theta)
@@ -552,20 +553,20 @@ def fit_against_targets(
                 "source": t.source,
             }
         )
-    for t in e.fitted_mechanisms:
-        value, var = refit.moment(t)
+    for mech in e.fitted_mechanisms:
+        value, var = refit.moment(mech)
         half = 1.96 * math.sqrt(var)
         rows.append(
             {
-                "target": t.key,
-                "observed": t.value,
-                "band_low": t.band[0],
-                "band_high": t.band[1],
+                "target": mech.key,
+                "observed": mech.value,
+                "band_low": mech.band[0],
+                "band_high": mech.band[1],
                 "predicted": value,
                 "low": value - half,
                 "high": value + half,
-                "within_band": bool(t.band[0] <= value <= t.band[1]),
-                "source": t.source,
+                "within_band": bool(mech.band[0] <= value <= mech.band[1]),
+                "source": mech.source,
             }
         )
     return pd.DataFrame(rows)

@@ -180,7 +180,7 @@ def _free(entries: dict[str, Any], where: str) -> tuple[Free, ...]:
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in prior)
             and prior[0] < prior[1]
         )
-        if lo is None or not ok:
+        if lo is None or not ok or not isinstance(prior, list):
             raise ExperimentError(
                 f"{where}.{name}: prior must be [low, high] with low < high "
                 f"for a numeric parameter ({allowed(name)})"
@@ -377,7 +377,9 @@ class Evaluation:
 
     @classmethod
     def from_answers(cls, answers: pd.DataFrame) -> Evaluation:
-        firms = answers.groupby("firm")[[c for c in answers if c.startswith("firm_")]].first()
+        firms = answers.groupby("firm")[
+            [c for c in answers if isinstance(c, str) and c.startswith("firm_")]
+        ].first()
         return cls(shares(answers), firms.reset_index(), answers)
 
     def moment(self, target: SurveyTarget | MechanismTarget) -> tuple[float, float]:
@@ -403,8 +405,8 @@ def objective(experiment: Experiment, evaluation: Evaluation) -> tuple[float, di
         p, sim_var = evaluation.moment(t)
         var = t.share * (1 - t.share) / t.n + sim_var
         terms[t.key] = (p - t.share) ** 2 / var
-    for t in experiment.fitted_mechanisms:
-        value, sim_var = evaluation.moment(t)
-        sd = (t.band[1] - t.band[0]) / 3.92
-        terms[t.key] = (value - t.value) ** 2 / (sd**2 + sim_var)
+    for mech in experiment.fitted_mechanisms:
+        value, sim_var = evaluation.moment(mech)
+        sd = (mech.band[1] - mech.band[0]) / 3.92
+        terms[mech.key] = (value - mech.value) ** 2 / (sd**2 + sim_var)
     return float(sum(terms.values())), terms

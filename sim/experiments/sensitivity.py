@@ -270,7 +270,10 @@ def point_outputs(evaluation: Evaluation) -> list[float]:
     firms, then each item's share over all its respondents."""
     cx = float(evaluation.firms["firm_cx"].mean())
     every = evaluation.shares[evaluation.shares.group == "all"]
-    share = {(r.id, r.respondent): float(r.share) for r in every.itertuples()}
+    share = {
+        (i, respondent): float(s)
+        for i, respondent, s in zip(every["id"], every["respondent"], every["share"], strict=True)
+    }
     return [cx, *(share.get(item, float("nan")) for item in ITEMS)]
 
 
@@ -355,6 +358,7 @@ def format_indices(result: SensitivityResult) -> str:
         f"CX index at the survey week: {label} [95% interval]"
         + ("  sigma" if result.method == "morris" else "  S1 [95% interval]"),
     ]
+    r: Any  # itertuples() fields: pandas-stubs types each as the whole Scalar union
     for rank, r in enumerate(ranking(result, CX).itertuples(), start=1):
         value = getattr(r, main)
         line = f"{rank:3}. {r.parameter:<{width}}  {value:7.3f} [{r.low:.3f}, {r.high:.3f}]"

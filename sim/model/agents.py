@@ -8,6 +8,7 @@ read that table. docs/model.md: staff.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,7 +67,7 @@ class StaffTable:
         return len(self.department)
 
     def fill(
-        self, rows: np.ndarray | range, department: int, role: int, rng: np.random.Generator
+        self, rows: np.ndarray | Sequence[int], department: int, role: int, rng: np.random.Generator
     ) -> None:
         """Draw skills and fluency for new staff of one department and role.
 

@@ -157,14 +157,14 @@ class CollaborationNetwork:
     def tie_count(self) -> int:
         return int(np.count_nonzero(self.strength[: self.n] >= TIE_THRESHOLD))
 
-    def graph(self) -> nx.Graph:
+    def graph(self) -> nx.Graph[int]:
         """The collaboration network as networkx: nodes are staff indices (with ``department``),
         edges are ties above the threshold with ``strength`` and ``trust``."""
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         g.add_nodes_from((i, {"department": int(d)}) for i, d in enumerate(self.department))
         n = self.n
         keep = np.flatnonzero(self.strength[:n] >= TIE_THRESHOLD)
-        tr = trust(self.r[keep], self.s[keep])
+        tr = np.asarray(trust(self.r[keep], self.s[keep]))  # arrays in, an array out
         g.add_edges_from(
             (
                 int(self.u[k]),

@@ -604,7 +604,7 @@ def coerce(name: str, value: Any) -> Any:
     """
     if name not in FIELDS:
         raise ParameterError(unknown_message(name))
-    kind = FIELDS[name].type
+    kind: Any = FIELDS[name].type  # the annotation's text (future annotations), or a type
     kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
     if isinstance(value, np.generic):
         value = value.item()  # a NumPy scalar from a sweep or a slider: its Python value

@@ -66,6 +66,7 @@ class Request:
     value: float
     complexity: float
     urgency: float
+    u: np.ndarray  # this request's own uniform draws, see U_* above
     clarity: float = 1.0
     route: str = "it"
     assignee: int = -1
@@ -78,7 +79,6 @@ class Request:
     reworks: int = 0
     delivered_week: int = -1
     quality: float = 0.0
-    u: np.ndarray | None = None  # this request's own uniform draws, see U_* above
 
     @property
     def time_to_market(self) -> int:

@@ -119,7 +119,7 @@ def write_report(
     ]
     misfit = fit.fit_table[~fit.fit_table.within_band]
     findings = "".join(
-        f"<li><b>{html.escape(r.target)}</b>: published {r.observed:.2f} (band "
+        f"<li><b>{html.escape(str(r.target))}</b>: published {r.observed:.2f} (band "
         f"{r.band_low:.2f}-{r.band_high:.2f}), the fit gives {r.predicted:.2f} "
         f"[{r.low:.2f}, {r.high:.2f}]. The model cannot reach it with these parameters: a finding "
         "about the model's mechanisms or the instrument, not noise.</li>"

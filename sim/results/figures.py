@@ -10,12 +10,14 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.ticker import MaxNLocator
 
 from sim.model.outcomes import label
@@ -215,10 +217,11 @@ def sweep_figure_file(
         ax = fig.add_subplot()
         x_name, y_name = axes
         keys = points[[x_name, y_name]].astype(str)
-        xs, ys = points[x_name].drop_duplicates(), points[y_name].drop_duplicates()
-        is_grid = not keys.duplicated().any() and len(points) == len(xs) * len(ys)
+        x_seen, y_seen = points[x_name].drop_duplicates(), points[y_name].drop_duplicates()
+        is_grid = not keys.duplicated().any() and len(points) == len(x_seen) * len(y_seen)
+        image: AxesImage | PathCollection
         if is_grid:
-            xs, ys = _sorted_values(xs), _sorted_values(ys)
+            xs, ys = _sorted_values(x_seen), _sorted_values(y_seen)
             grid = points.pivot(index=y_name, columns=x_name, values="mean")
             grid = grid.reindex(index=ys, columns=xs)
             image = ax.imshow(
@@ -232,7 +235,9 @@ def sweep_figure_file(
             if max(len(xs), len(ys)) <= GRID_LABELS_MAX:
                 for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
                     if np.isfinite(v):
-                        ink = "black" if image.norm(v) > 0.5 else "white"  # legible on viridis
+                        # v is a float, so the norm gives a float (its stub says any array)
+                        shade = cast(float, image.norm(v))
+                        ink = "black" if shade > 0.5 else "white"  # legible on viridis
                         ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8, color=ink)
         else:
             px, x_labels = _positions(points[x_name])

@@ -146,11 +146,11 @@ def build_report(
     sweep_figures: list[tuple[Path, str]] = []
     for sweep in batch.sweeps():
         axes = batch.sweep_axes(sweep)
-        path = sweep_figure_file(
+        sweep_file = sweep_figure_file(
             sweep_points(batch, sweep), axes, sweep, out / f"sweep_{_slug(sweep)}.png"
         )
-        if path is not None:
-            sweep_figures.append((path, f"sweep {sweep} over {', '.join(axes)}"))
+        if sweep_file is not None:
+            sweep_figures.append((sweep_file, f"sweep {sweep} over {', '.join(axes)}"))
 
     index_html = out / "index.html"
     index_html.write_text(
@@ -322,6 +322,7 @@ def format_summary(
     names = list(dict.fromkeys(ordinary["scenario"]))
     baseline = df["baseline"].iloc[0] if len(df) else ""
     cells = {}  # (scenario, outcome) -> (mean line, diff line)
+    r: Any  # itertuples() fields: pandas-stubs types each as the whole Scalar union
     for r in ordinary.itertuples(index=False):
         if r.outcome not in outcomes:
             continue

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -351,7 +351,8 @@ def summary_table(
                 "sweep_of": sweep_of.get(name, ""),
             }
             if diffs is not None and (name, outcome) in diffs.index:
-                d = diffs.loc[(name, outcome)]
+                # a full key of the unique (scenario, outcome) index: one row, as a Series
+                d = cast(pd.Series, diffs.loc[(name, outcome)])
                 row.update(
                     diff_vs_baseline=d["mean"],
                     diff_low=d["low"],

@@ -190,7 +190,8 @@ def run_batch(
     bar = _progress(len(specs), len(specs) - len(todo), progress)
     pending: set[Future] = set()
     try:
-        pending = {pool.submit(run_chunk, chunk) for chunk in chunked(todo, workers)}
+        if pool is not None:  # None only when nothing is left to run
+            pending = {pool.submit(run_chunk, chunk) for chunk in chunked(todo, workers)}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:

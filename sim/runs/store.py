@@ -81,7 +81,7 @@ def environment() -> dict[str, Any]:
     """Package and dependency versions, Python, and the git commit when there is one."""
     from sim import __version__
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in DEPENDENCIES:
         try:
             versions[dist] = metadata.version(dist)

@@ -14,7 +14,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,9 @@ def _sample(name: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -
     else:  # use
         used = rng.random(n) < spec["share"]
         dose = rng.uniform(spec["low"], spec["high"], n)
-        values = np.where(used, dose, FIELDS[name].default)
+        default = FIELDS[name].default
+        assert default is not MISSING  # every parameter has a plain default
+        values = np.where(used, dose, default)
     return [round(float(v)) if is_int else float(v) for v in values]
 
 
