@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.model.parameters import FIELDS, LEVER, START, STRUCT
+from sim.model.parameters import FIELDS, LEVER, START, STRUCT, field_type
 
 # Levers, then the week each lever starts (a lever can be introduced mid-run, as in scenario
 # files' [start_weeks]), then the firm's structure.
@@ -33,8 +33,7 @@ def control_for(name: str) -> dict[str, Any]:
     Checkbox for a flag, a slider over the allowed range otherwise; the value is the default."""
     f = FIELDS[name]
     meta = f.metadata
-    ftype: Any = f.type  # a string under `from __future__ import annotations`
-    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(ftype, ftype)
+    kind = field_type(f)
     spec: dict[str, Any] = {"label": _label(name), "value": f.default}
     if meta["choices"]:
         spec.update(type="Select", values=list(meta["choices"]))

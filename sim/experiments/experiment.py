@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.datafiles import find, names, read_toml
 from sim.errors import UserError
-from sim.model.parameters import FIELDS, allowed, unknown_message
+from sim.model.parameters import FIELDS, allowed, field_type, unknown_message
 from sim.runs.scenarios import ScenarioError
 from sim.survey.instrument import QUESTION
 from sim.survey.population import Population, load_population, run_survey, shares
@@ -56,7 +56,7 @@ class Free:
 
     @property
     def is_int(self) -> bool:
-        return FIELDS[self.name].type in (int, "int")
+        return field_type(FIELDS[self.name]) is int
 
     def value(self, x: float) -> Any:
         return round(x) if self.is_int else float(x)

@@ -546,13 +546,18 @@ class Parameters:
         return FIELDS[name].default
 
 
+_TYPES: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def field_type(f: dataclasses.Field) -> type:
+    """A field's Python type (the annotation is text under ``from __future__ import
+    annotations``): int, float, bool or str."""
+    return f.type if isinstance(f.type, type) else _TYPES[str(f.type)]
+
+
 def _check(f: dataclasses.Field, value: Any) -> None:
     meta = f.metadata
-    expected = (
-        f.type
-        if isinstance(f.type, type)
-        else {"int": int, "float": float, "bool": bool, "str": str}[f.type]
-    )
+    expected = field_type(f)
     ok_type = isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         ok_type = True
@@ -579,11 +584,11 @@ def allowed(name: str) -> str:
     meta = f.metadata
     if meta["choices"]:
         return ", ".join(repr(c) for c in meta["choices"])
-    if f.type in (bool, "bool"):
+    if field_type(f) is bool:
         return "true or false"
     lo, hi = meta["range"]
     unit = f" {meta['unit']}" if meta["unit"] else ""
-    kind = "a whole number" if f.type in (int, "int") else "a number"
+    kind = "a whole number" if field_type(f) is int else "a number"
     return f"{kind} from {lo} to {hi}{unit}"
 
 
@@ -604,8 +609,7 @@ def coerce(name: str, value: Any) -> Any:
     """
     if name not in FIELDS:
         raise ParameterError(unknown_message(name))
-    kind: Any = FIELDS[name].type  # the annotation's text (future annotations), or a type
-    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
+    kind = field_type(FIELDS[name])
     if isinstance(value, np.generic):
         value = value.item()  # a NumPy scalar from a sweep or a slider: its Python value
     try:

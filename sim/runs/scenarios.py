@@ -46,6 +46,7 @@ from sim.model.parameters import (
     ParameterError,
     Parameters,
     allowed,
+    field_type,
     unknown_message,
 )
 
@@ -262,8 +263,8 @@ def _sweep_points(sweep: Any, where: str) -> tuple[list[dict[str, Any]], tuple[s
     for row in scaled:
         point = {}
         for axis, value in zip(axes, row, strict=True):
-            kind = FIELDS[axis].type
-            point[axis] = round(float(value)) if kind in (int, "int") else float(value)
+            is_int = field_type(FIELDS[axis]) is int
+            point[axis] = round(float(value)) if is_int else float(value)
         points.append(point)
     return points, axes
 

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from sim.datafiles import find, read_toml
-from sim.model.parameters import FIELDS, ParameterError, Parameters, unknown_message
+from sim.model.parameters import FIELDS, ParameterError, Parameters, field_type, unknown_message
 from sim.model.randomness import replicate_seeds, stream
 from sim.runs.pool import chunked, executor_or_pool, worker_count
 from sim.runs.scenarios import ScenarioError
@@ -157,8 +157,7 @@ def _check_spec(name: str, spec: Any, where: str) -> None:
 
 
 def _sample(name: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -> list[Any]:
-    kind = FIELDS[name].type
-    is_int = kind in (int, "int")
+    is_int = field_type(FIELDS[name]) is int
     dist = spec["dist"]
     if dist == "choice":
         weights = np.asarray(spec["weights"], dtype=float)
