@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +28,8 @@ from sim.results.tables import SHOWN_OUTCOMES as OUTCOMES
 from sim.results.tables import ResultsError, open_batch, read_weeks, time_bands
 from sim.results.tables import paired_differences as end_differences
 
+# SolaraViz says "Step: N" in Mesa 3.3 and "Time: N" from Mesa 3.4 on.
+STEP_LABEL = "Step" if tuple(map(int, mesa.__version__.split(".")[:2])) < (3, 4) else "Time"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SMALL = {"n_marketers": 6, "n_technologists": 6, "n_customers": 300}
 
@@ -211,11 +214,11 @@ def test_live_page_has_controls_figures_and_a_firm_per_session():
     assert {"orgsim-floor-plan", "orgsim-network", "orgsim-customers", "orgsim-delivery"} <= classes
     labels = {w.label for w in first.find(v.Slider).widgets}
     assert "colocation (share)" in labels
-    first.find(v.Html, children=["Step: 0"]).assert_single()
+    first.find(v.Html, children=[f"{STEP_LABEL}: 0"]).assert_single()
     first.find(v.Btn, children=["Step"]).widget.click()
-    first.find(v.Html, children=["Step: 1"]).wait_for(timeout=30)
+    first.find(v.Html, children=[f"{STEP_LABEL}: 1"]).wait_for(timeout=30)
     # The other session's firm did not move.
-    second.find(v.Html, children=["Step: 0"]).assert_single()
+    second.find(v.Html, children=[f"{STEP_LABEL}: 0"]).assert_single()
     first.close()
     second.close()
 

@@ -19,7 +19,9 @@ from sim.runs.pool import chunked, executor_or_pool, worker_count
 def release(model: Organisation) -> None:
     """Free what Mesa 3.3.1 keeps after a model is done: its agent-id counter keyed by the model
     and the unbounded neighbourhood caches of ``Cell`` (docs/architecture.md, "Mesa notes")."""
-    mesa.Agent._ids.pop(model, None)
+    ids = getattr(mesa.Agent, "_ids", None)  # Mesa 3.3; from 3.4.2 ids are counted per model
+    if ids is not None:
+        ids.pop(model, None)
     for cached in (Cell.get_neighborhood, Cell._neighborhood):
         clear = getattr(cached, "cache_clear", None)
         if clear is not None:
