@@ -1,17 +1,31 @@
 # One entry point for tooling. `make demo` and `make test` each set everything up on a fresh
-# machine that has only Python 3.11 and make: a virtual environment in .venv, then the package.
+# machine that has only Python 3.11 and make: a virtual environment in .venv, then the locked
+# dependencies (uv.lock) and orgsim itself, editable.
+#
+# Setup: `python -m venv .venv`, pip installs into it the uv that uv.lock pins (uv is in the dev
+# extra), then `.venv/bin/uv sync --locked --extra dev` makes .venv match the lock exactly
+# (packages the lock does not hold are removed; add one to pyproject.toml, not by hand).
+# --locked fails when uv.lock no longer matches pyproject.toml: run `.venv/bin/uv lock` and
+# commit uv.lock. Setup reruns whenever pyproject.toml or uv.lock changes.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The uv that uv.lock pins: the bootstrap installs that very version.
+UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
 
-.PHONY: setup demo test lint format bench baseline clean browser
+.PHONY: setup demo test test-fast lint typecheck format bench baseline clean browser
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(STAMP): pyproject.toml uv.lock
+	@test -n "$(UV_VERSION)" || { echo "uv.lock holds no uv version (uv is in the dev extra)"; exit 1; }
+	@if [ "$$($(BIN)/uv --version 2>/dev/null | cut -d' ' -f2)" != "$(UV_VERSION)" ]; then \
+	  echo "bootstrapping uv $(UV_VERSION) into $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+	fi
+	rm -rf orgsim.egg-info
+	UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --locked --extra dev
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -22,6 +36,10 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Type checking (not yet part of `make test`).
+typecheck: setup
+	$(BIN)/mypy sim
 
 format: setup
 	$(BIN)/ruff format .
@@ -38,8 +56,13 @@ browser:
 	  fi; \
 	fi
 
+# Everything, as CI runs it: the directional (slow) tests and the wheel test included.
 test: lint browser
 	$(BIN)/python -m pytest
+
+# A quick pass: lint, then every test but the directional ones (slow) and the wheel test.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow and not wheel"
 
 bench: setup
 	$(BIN)/python -m benchmarks
@@ -49,4 +72,4 @@ baseline: setup
 	$(BIN)/python tests/update_baseline.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache orgsim.egg-info
