@@ -265,12 +265,14 @@ def customer_week_update(customers: Any, rng: np.random.Generator, p: Any) -> Ca
     level = Offering(p.n_marketers).level(0.3)
     spread = 4.0 + 12.0 * (1.0 - 0.3)
     state = {"promoters": customers.summary()["promoters"]}
+    balanced = customers.expected_churn(p.churn_monthly, p.churn_sensitivity)
 
     def week() -> None:
         customers.experience(
             rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
         )
-        new_mean = p.acquisition_rate * customers.n_start + p.word_of_mouth * state["promoters"]
+        # Newcomers balance the churn expected at the starting satisfaction, as in the model.
+        new_mean = balanced + p.word_of_mouth * state["promoters"]
         customers.churn_and_acquire(rng, p.churn_monthly, p.churn_sensitivity, new_mean)
         state["promoters"] = customers.summary()["promoters"]
 

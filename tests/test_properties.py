@@ -184,11 +184,21 @@ def test_money_adds_up(firm):
     assert len(history) == firm.weeks  # one ledger a week, none lost (weeks < the deque's 60)
     for week, ledger in enumerate(history, start=1):
         row = df.loc[week]
-        lines = [ledger.salaries, ledger.it_run, ledger.saas, ledger.incidents, ledger.levers]
+        lines = [
+            ledger.cost_of_goods,
+            ledger.overheads,
+            ledger.salaries,
+            ledger.it_run,
+            ledger.saas,
+            ledger.incidents,
+            ledger.levers,
+        ]
         assert min(lines) >= 0.0, (week, lines)
-        assert row["costs"] == sum(lines), week
+        assert np.isclose(row["costs"], sum(lines)), week
         assert row["revenue"] == ledger.revenue, week
-        assert ledger.revenue == row["active_customers"] * p.revenue_per_customer, week
+        assert ledger.revenue == row["active_customers"] * row["revenue_per_customer"], week
+        assert np.isclose(ledger.cost_of_goods, (1 - p.gross_margin) * ledger.revenue), week
+        assert ledger.overheads == run.model.overheads, week  # fixed: the rest of the firm
         assert ledger.revenue - ledger.costs == ledger.profit, week
         if ledger.revenue > 0:
             assert np.isclose(row["margin"] * row["revenue"], row["revenue"] - row["costs"])

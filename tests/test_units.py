@@ -392,29 +392,17 @@ def test_cross_ties_count_only_pairs_across_departments():
     assert net.cross_tie_count() == 1
 
 
-def test_strongest_in_picks_the_strongest_tie():
+def test_ties_of_gives_strength_and_trust_with_neutral_defaults():
     net = _network(gain=0.2)
     for k, partner in enumerate((3, 4, 5)):
         for _ in range(k + 2):
             net.reinforce(*_pairs((0, partner)))
-    load = np.zeros(6)
-    candidates = np.array([3, 4, 5])
-    assert net.strongest_in(0, candidates, load) == 5
-    assert net.strongest_in(0, np.array([3, 4]), load) == 4
-    # Nobody strong enough: -1, so the caller asks someone else.
-    assert net.strongest_in(1, candidates, load) == -1
-    assert net.strongest_in(0, candidates, load, minimum=0.99) == -1
-
-
-def test_strongest_in_prefers_the_less_loaded_of_near_equal_ties():
-    net = _network(gain=0.2)
-    for partner in (3, 4):
-        for _ in range(3):
-            net.reinforce(*_pairs((0, partner)))
-    load = np.array([0.0, 0.0, 0.0, 5.0, 1.0, 0.0])
-    assert net.strongest_in(0, np.array([3, 4]), load) == 4
-    load[4] = 9.0
-    assert net.strongest_in(0, np.array([3, 4]), load) == 3
+    net.record_outcome(0, 5, True)
+    net.record_outcome(0, 4, False)
+    strength, trusted = net.ties_of(0, np.array([1, 3, 4, 5]))
+    assert strength[0] == 0.0 and trusted[0] == 0.5  # never met: no tie, neutral trust
+    assert strength[1] < strength[2] < strength[3]  # more contacts, stronger tie
+    assert trusted[3] > 0.5 > trusted[2]  # trust follows the work they did together
 
 
 def test_network_grows_beyond_its_initial_capacity():

@@ -445,3 +445,20 @@ def test_a_saas_go_live_lowers_maturity_and_adds_debt(policy):
     skill = m.staff.tech_skill[REQUESTER]
     assert req.quality == pytest.approx(min(1.0, 0.5 + 0.25 * skill + 0.35 * 0.5))
     assert m.ledger.trailing("delivered")[REQUESTER] == 1
+
+
+def test_a_strong_tie_is_worth_a_wait_but_not_an_unbounded_one():
+    """The requester asks the technologist whose tie is worth the queue: her strong tie while
+    its queue is short, someone else once the wait passes what the tie is worth."""
+    m = Organisation(seed=3, n_marketers=4, n_technologists=6, n_customers=200)
+    pipeline = m.pipeline
+    requester, friend = 0, int(m.technologist_rows[0])
+    for _ in range(20):
+        m.network.reinforce(np.array([requester]), np.array([friend]))
+    pipeline.plan_week(0.3)
+    req = Request(0, requester, 1, 1.0, 0.5, 0.5, u=np.full(N_UNIFORMS, 0.99))
+    load = np.zeros(len(m.staff))
+    assert pipeline._assign(req, load) == friend
+    # A queue of many weeks at the friend's pace outweighs the tie.
+    load[friend] = 50 * m.p.tie_worth_weeks * pipeline.allowance[friend]
+    assert pipeline._assign(req, load) != friend

@@ -26,7 +26,7 @@ CROSS_TIE_COLOUR = "#8e2c8e"
 NETWORK_CENTRE = 1.3  # distance of each department's circle from the middle (radius 1)
 LIVE_PANELS = {
     "customers": ("cx_index", "nps", "churn", "revenue"),
-    "delivery": ("time_to_market", "saas_share", "cross_trust", "cross_ties"),
+    "delivery": ("time_to_market_it", "saas_share", "cross_trust", "cross_ties"),
 }
 PANEL_LABELS = {"revenue": "revenue (thousands/week)"}
 

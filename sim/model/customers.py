@@ -211,6 +211,14 @@ class CustomerBase:
         e += gap
         np.clip(s, 0.0, 100.0, out=s)
 
+    def expected_churn(self, churn_monthly: float, sensitivity: float) -> float:
+        """Customers expected to leave this week at today's satisfaction (the sum of the weekly
+        hazards of :meth:`churn_and_acquire`, without drawing)."""
+        n = self.size
+        base = 1.0 - (1.0 - churn_monthly) ** (12.0 / 52.0)
+        s = self.satisfaction[:n][self.active[:n]].astype(np.float64)
+        return float(base * np.exp(-sensitivity * (s - REFERENCE_SATISFACTION)).sum())
+
     def churn_and_acquire(
         self,
         rng: np.random.Generator,

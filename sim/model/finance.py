@@ -1,11 +1,16 @@
 """Money: revenue from active customers, and every cost the firm and its levers incur
 (docs/model.md: customers and money; docs/outputs.md).
 
-Costs are salaries (leaders cost three staff, hybrid hires carry a premium), IT's run cost (which
-grows with integration debt), SaaS subscriptions bought around IT, incidents, and the levers
-themselves (training hours, joint occasions, desk moves, the glossary, leaders' planning time), so
-that no lever is free. Satisfaction and financial results are linked only through customers staying
-and joining: across firms the two correlate only moderately (Otto et al. 2019).
+The firm is more than its marketing and IT: revenue pays the cost of goods (``gross_margin``) and
+the rest of the firm's fixed overheads, set at set-up so that the firm starts at
+``operating_margin``. Revenue per customer rises with data maturity (personalisation), follows an
+industry trend and the firm's own demand shock. Marketing's and IT's costs are salaries (leaders
+cost three staff, hybrid hires carry a premium), IT's run cost (which grows with integration
+debt), SaaS subscriptions bought around IT, incidents, and the levers themselves (training hours,
+joint occasions, desk moves, the glossary, leaders' planning time), so that no lever is free.
+Satisfaction and financial results are linked through customers staying and joining, and
+revenue has other channels too, so across firms the two correlate only moderately
+(Otto et al. 2019).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class Ledger:
     """This week's money, by line, in currency units per week."""
 
     revenue: float = 0.0
+    cost_of_goods: float = 0.0
+    overheads: float = 0.0
     salaries: float = 0.0
     it_run: float = 0.0
     saas: float = 0.0
@@ -41,7 +48,15 @@ class Ledger:
 
     @property
     def costs(self) -> float:
-        return self.salaries + self.it_run + self.saas + self.incidents + self.levers
+        return (
+            self.cost_of_goods
+            + self.overheads
+            + self.salaries
+            + self.it_run
+            + self.saas
+            + self.incidents
+            + self.levers
+        )
 
     @property
     def profit(self) -> float:

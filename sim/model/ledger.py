@@ -1,10 +1,15 @@
 """What each person experienced, over a trailing window: the raw material of the survey
 (docs/survey.md).
 
-Respondents answer from what they lived through in the trailing 52 weeks. The ledger keeps, per
-person and per event type, a ring buffer of weekly counts, so a trailing sum costs one vectorised
-reduction. Leaders see their whole department: the CMO's row counts every marketing event and the
-CIO's row every event that reached IT or broke its standards.
+Respondents answer from what they lived through in the trailing 52 weeks (:data:`WINDOW`); one
+question (has the relationship improved?) compares that year with the year before, so the ledger
+remembers :data:`MEMORY` = 104 weeks. It keeps, per person and per event type, a ring buffer of
+weekly counts, so a trailing sum costs one vectorised reduction and memory stays bounded. Leaders
+see their whole department: the CMO's row counts every marketing event and the CIO's row every
+event that reached IT or broke its standards.
+
+The ledger is write-only for the model: nothing the firm does reads it back, so recording an event
+never changes a simulated outcome.
 """
 
 from __future__ import annotations
@@ -12,27 +17,44 @@ from __future__ import annotations
 import numpy as np
 
 EVENTS = (
-    "raised",  # requests this person raised
-    "routed_saas",  # requests bought as SaaS around IT
+    "raised",  # requests this person raised (either route)
+    "routed_saas",  # requests bought as SaaS around IT (IT learns of every purchase)
     "promised_without_it",  # dates committed without IT's agreement
     "late",  # requests delivered after their due date
-    "reworked",  # requests sent back because the result missed what was meant
+    "reworked",  # results sent back because they missed what was meant (per rework)
     "broken_promise",  # promised dates that were missed
     "violation",  # technology used without regard to the company's standards
     "delivered",  # requests delivered (either route)
     "unmet",  # requests abandoned after waiting too long for IT
-    "unintegrated_use",  # weeks of work with unintegrated SaaS tools (data silos)
+    "unintegrated_use",  # each week: own unintegrated SaaS tools still in use (data silos)
     "contacts_cross",  # cross-department work contacts
     "contacts",  # all work contacts
+    # -- one count per request, at the moment the outcome is known (survey v2) --
+    "raised_it",  # a request routed to IT
+    "delivered_it",  # an IT request delivered
+    "saas_live",  # a SaaS tool bought around IT goes live
+    "underdelivered",  # an IT request closed late, after rework, or abandoned
+    "unclear_requirements",  # an IT request delivered after rework: its clarity draw failed
+    "it_friction",  # an IT request closed that was reworked or promised without IT
+    "delivered_integrated_on_time",  # an IT delivery on or before its due week
+    "delivered_working",  # an IT delivery that does what was meant (not delivered missing it)
+    "it_started",  # IT starts work on a request
+    "not_started_in_time",  # IT started it after work.START_WAIT_WEEKS, or never (abandoned)
+    "joint_decision",  # planned jointly: raised under joint planning, routed to IT by agreement
+    "handled_together",  # an IT request planned jointly or specified with an embedded analyst
+    "good_interaction",  # leaders only: a dealing with the other department that went well
+    "bad_interaction",  # leaders only: one that went badly
+    "incidents",  # leaders only: production incidents this week
 )
 EVENT = {name: k for k, name in enumerate(EVENTS)}
-WINDOW = 52
+WINDOW = 52  # the survey's trailing year
+MEMORY = 2 * WINDOW  # the trailing year and the year before it
 
 
 class ExperienceLedger:
-    """Per-person weekly event counts over a trailing window of :data:`WINDOW` weeks."""
+    """Per-person weekly event counts over the last :data:`MEMORY` weeks."""
 
-    def __init__(self, n_staff: int, window: int = WINDOW) -> None:
+    def __init__(self, n_staff: int, window: int = MEMORY) -> None:
         self.window = window
         self.counts = np.zeros((n_staff, len(EVENTS), window), dtype=np.float64)
         self.slot = 0
@@ -49,8 +71,17 @@ class ExperienceLedger:
         idx = np.atleast_1d(np.asarray(people, dtype=np.int64))
         np.add.at(self.counts[:, EVENT[event], self.slot], idx, amount)
 
-    def trailing(self, event: str, weeks: int | None = None) -> np.ndarray:
-        """Per-person total of ``event`` over the last ``weeks`` weeks (default: the window)."""
-        weeks = self.window if weeks is None else min(weeks, self.window)
-        slots = [(self.slot - k) % self.window for k in range(weeks)]
-        return self.counts[:, EVENT[event], :][:, slots].sum(axis=1)
+    def weekly(self, event: str, weeks: int = WINDOW, skip: int = 0) -> np.ndarray:
+        """Per-person weekly counts of ``event``, shape (people, weeks): the ``weeks`` weeks
+        before the last ``skip`` ones, newest first (``skip=WINDOW`` gives the year before), at
+        most as many as the ledger remembers."""
+        if not 0 <= skip < self.window:
+            raise ValueError(f"the ledger remembers {self.window} weeks; cannot skip {skip}")
+        weeks = max(min(weeks, self.window - skip), 0)
+        slots = [(self.slot - skip - k) % self.window for k in range(weeks)]
+        return self.counts[:, EVENT[event], :][:, slots]
+
+    def trailing(self, event: str, weeks: int = WINDOW, skip: int = 0) -> np.ndarray:
+        """Per-person total of ``event`` over the last ``weeks`` weeks (default: the survey's
+        year), or over the ``weeks`` before the last ``skip``."""
+        return self.weekly(event, weeks, skip).sum(axis=1)

@@ -16,6 +16,7 @@ to what is delivered. ``docs/model.md`` describes the mechanisms and the evidenc
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections import deque
 from typing import Any
@@ -124,6 +125,7 @@ class Organisation(mesa.Model):
         self.saas_owned = np.zeros(len(self.staff))
         self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
         self.pipeline = RequestPipeline(self)
+        self._balance_the_economy()
         self.delivery_stopped = False
         self.week_stats: dict[str, float] = reporters.empty_week()
         self.recent_deliveries: deque[tuple[int, int, str]] = deque()
@@ -140,6 +142,50 @@ class Organisation(mesa.Model):
         self.datacollector.collect(self)
 
     # -- set-up
+    def _balance_the_economy(self) -> None:
+        """Start the firm stationary, whatever the parameters: new customers balance the churn
+        expected at the starting satisfaction (word of mouth first, marketing's delivery the
+        rest), and the rest of the firm's overheads are what leaves ``operating_margin`` at
+        set-up, given revenue, the cost of goods and marketing's and IT's own costs."""
+        p = self.p
+        expected = self.customers.expected_churn(p.churn_monthly, p.churn_sensitivity)
+        word_of_mouth = p.word_of_mouth * self.customer_summary["promoters"]
+        # New customers a week from marketing's delivery, at a traditional firm's delivery.
+        self.base_acquisition = max(expected - word_of_mouth, 0.0)
+        self.delivery_pace = p.delivery_reference  # value per raised request, smoothed weekly
+        self.maturity_at_start = self.data_flow.maturity
+        self.demand_shock = 0.0  # log multiplier of demand: AR(1), see _serve_customers
+        revenue = self.customers.n_active * p.revenue_per_customer
+        salaries, it_run, saas, _ = self._own_costs()
+        incidents = finance.INCIDENT_COST * self._incident_rate(self.pipeline.priority_share(), 0)
+        own = salaries + it_run + saas + incidents
+        # A firm too small to carry its marketing and IT at that margin gets no overheads.
+        self.overheads = max(revenue * (p.gross_margin - p.operating_margin) - own, 0.0)
+
+    def _own_costs(self) -> tuple[float, float, float, int]:
+        """Marketing's and IT's weekly salaries (before the hybrid premium), IT's run cost and the
+        SaaS subscriptions, and the number of IT staff: the costs _keep_accounts counts before
+        incidents and levers, and the balance at set-up counts too."""
+        p, st = self.p, self.staff
+        joined = st.joined
+        leaders = np.count_nonzero(joined & (st.role == LEAD))
+        it_staff = int(np.count_nonzero(joined & (st.department == IT) & (st.role != LEAD)))
+        salaries = p.salary * (np.count_nonzero(joined) - leaders)
+        salaries += finance.LEADER_SALARY_MULTIPLE * p.salary * leaders
+        it_run = (
+            finance.IT_RUN_SHARE * p.salary * it_staff + finance.DEBT_COST * self.data_flow.debt
+        )
+        saas = finance.SAAS_SUBSCRIPTION * self.saas_tools
+        return float(salaries), float(it_run), float(saas), it_staff
+
+    def revenue_per_customer(self) -> float:
+        """This week's revenue of one active customer: the base, lifted by data maturity above
+        its starting level, along the industry trend, times the firm's demand shock."""
+        p = self.p
+        lift = 1.0 + p.maturity_revenue_lift * (self.data_flow.maturity - self.maturity_at_start)
+        trend = (1.0 + p.industry_growth) ** (self.steps / 52.0)
+        return p.revenue_per_customer * lift * trend * math.exp(self.demand_shock)
+
     def _build_staff(self) -> None:
         p = self.p
         rng = self.streams["staff"]
@@ -257,6 +303,7 @@ class Organisation(mesa.Model):
 
         self.data_flow.week(1.0 - priority)
         incidents = self._incidents(priority)
+        self.ledger.add("incidents", [self.cmo, self.cio], incidents)  # survey only
         self.offering.age()
         self._serve_customers(stats, incidents)
         self._keep_accounts(stats, incidents)
@@ -387,13 +434,18 @@ class Organisation(mesa.Model):
         """Incidents this week: more with integration debt and with less of IT's effort on its own
         reliability work; under light governance each low-risk change shipped without the full
         checks carries a small risk of its own."""
-        reliability = 1.0 - priority
-        rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
         unchecked = sum(
             r.route == "it" and r.complexity < LOW_RISK for r in self.pipeline.delivered_this_week
         )
-        rate += CHANGE_RISK * self.lever("governance_agility") * unchecked
+        rate = self._incident_rate(priority, unchecked)
         return int(self.streams.week("incidents", self.steps).poisson(rate))
+
+    def _incident_rate(self, priority: float, unchecked: int) -> float:
+        """Expected incidents this week at IT priority ``priority`` for marketing, with
+        ``unchecked`` low-risk changes shipped under light governance."""
+        reliability = 1.0 - priority
+        rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
+        return rate + CHANGE_RISK * self.lever("governance_agility") * unchecked
 
     def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:
         p = self.p
@@ -406,10 +458,26 @@ class Organisation(mesa.Model):
             rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
         )
         before = cust.n_active
+        # The firm's demand shock (demand, competitors): AR(1) in logs around zero.
+        rho = p.demand_persistence
+        innovation = p.demand_shock_sd * math.sqrt(1.0 - rho * rho)
+        shock = float(self.streams.week("demand", self.steps).standard_normal())
+        self.demand_shock = rho * self.demand_shock + innovation * shock
+        # What marketing delivered, by value x quality x timeliness, per request it raises:
+        # smoothed over about a quarter, against what a traditional firm delivers.
+        delivered = sum(
+            r.value * r.quality * math.exp(-r.time_to_market / p.timeliness_weeks)
+            for r in self.pipeline.delivered_this_week
+        )
+        raising = max(p.request_rate * max(self.n_joined_marketers, 1), 1e-9)
+        self.delivery_pace += (delivered / raising - self.delivery_pace) / TRAILING_WEEKS
+        pace = max(self.delivery_pace, 0.0) / p.delivery_reference
         # Word of mouth comes from last week's promoters: recommending takes a while.
         promoters = self.customer_summary["promoters"]
-        effort = self.n_joined_marketers / max(p.n_marketers, 1)
-        new_mean = p.acquisition_rate * cust.n_start * effort + p.word_of_mouth * promoters
+        new_mean = (
+            self.base_acquisition * pace**p.delivery_elasticity * math.exp(self.demand_shock)
+            + p.word_of_mouth * promoters
+        )
         left = cust.churn_and_acquire(
             self.streams.week("churn", self.steps), p.churn_monthly, p.churn_sensitivity, new_mean
         )
@@ -423,21 +491,13 @@ class Organisation(mesa.Model):
         p, st = self.p, self.staff
         joined = st.joined
         ledger = finance.Ledger()
-        ledger.revenue = self.customers.n_active * p.revenue_per_customer
-        leaders = joined & (st.role == LEAD)
+        ledger.revenue = self.customers.n_active * self.revenue_per_customer()
+        ledger.cost_of_goods = (1.0 - p.gross_margin) * ledger.revenue
+        ledger.overheads = self.overheads
         hybrids = joined & (st.role == HYBRID)
-        base_staff = np.count_nonzero(joined) - np.count_nonzero(leaders)
-        it_staff = np.count_nonzero(joined & (st.department == IT) & ~leaders)
         premium = p.salary * p.hybrid_premium * np.count_nonzero(hybrids)
-        ledger.salaries = (
-            p.salary * base_staff
-            + finance.LEADER_SALARY_MULTIPLE * p.salary * np.count_nonzero(leaders)
-        )
-        ledger.it_run = (
-            finance.IT_RUN_SHARE * p.salary * it_staff + finance.DEBT_COST * self.data_flow.debt
-        )
         self.saas_tools *= 1.0 - finance.SAAS_RETIREMENT
-        ledger.saas = finance.SAAS_SUBSCRIPTION * self.saas_tools
+        ledger.salaries, ledger.it_run, ledger.saas, it_staff = self._own_costs()
         ledger.incidents = finance.INCIDENT_COST * incidents
         hourly = p.salary / finance.HOURS_PER_WEEK
         training = (

@@ -129,21 +129,14 @@ class CollaborationNetwork:
         k = self.row_of[i, j]
         return 0.5 if k < 0 else float(trust(self.r[k], self.s[k]))
 
-    def strongest_in(
-        self, i: int, candidates: np.ndarray, load: np.ndarray, minimum: float = TIE_THRESHOLD
-    ) -> int:
-        """i's strongest partner among ``candidates`` with strength above ``minimum`` (-1 if none);
-        among near-equal ties (within 0.1) the least loaded one, as a person asks whoever they
-        know that has time."""
+    def ties_of(self, i: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Strength of i's tie with each of ``candidates`` (0 where they never met) and i's trust
+        in each, from the work they did together (0.5, the neutral prior, where none)."""
         rows = self.row_of[i, candidates]
-        strength = np.where(rows >= 0, self.strength[rows], 0.0)
-        ok = strength >= minimum
-        if not ok.any():
-            return -1
-        # Order by strength rounded to 0.1, then by lightest load.
-        score = np.round(strength, 1) * 1e6 - load[candidates]
-        score[~ok] = -np.inf
-        return int(candidates[int(np.argmax(score))])
+        met = rows >= 0
+        strength = np.where(met, self.strength[rows], 0.0)
+        trusted = np.asarray(trust(self.r[rows], self.s[rows]))
+        return strength, np.where(met, trusted, 0.5)
 
     def cross(self) -> np.ndarray:
         """Mask of rows that join the two departments."""

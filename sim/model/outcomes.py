@@ -72,8 +72,15 @@ def revenue(m: Organisation) -> float:
     return m.accounts.this_week.revenue if m.accounts.history else 0.0
 
 
+def revenue_per_customer(m: Organisation) -> float:
+    """Revenue of one active customer this week: the base, lifted by data maturity, along the
+    industry trend, times the firm's demand shock (currency units)."""
+    return m.revenue_per_customer()
+
+
 def costs(m: Organisation) -> float:
-    """All costs this week, levers included, currency units."""
+    """All costs this week: cost of goods, the rest of the firm's overheads, marketing's and IT's
+    costs and the levers (currency units)."""
     return m.accounts.this_week.costs if m.accounts.history else 0.0
 
 
@@ -129,6 +136,23 @@ def time_to_market(m: Organisation) -> float:
     """Median weeks from request to delivery over the trailing 13 weeks (NaN if none)."""
     ttm = [t for _, t, _ in m.recent_deliveries]
     return float(np.median(ttm)) if ttm else float("nan")
+
+
+def _median_ttm(m: Organisation, route: str) -> float:
+    ttm = [t for _, t, r in m.recent_deliveries if r == route]
+    return float(np.median(ttm)) if ttm else float("nan")
+
+
+def time_to_market_it(m: Organisation) -> float:
+    """Median weeks from request to delivery of the requests IT delivered over the trailing 13
+    weeks (NaN if none): the overall median mixes in SaaS's fixed two-week lead."""
+    return _median_ttm(m, "it")
+
+
+def time_to_market_saas(m: Organisation) -> float:
+    """Median weeks from request to go-live of the SaaS tools bought around IT over the trailing
+    13 weeks (NaN if none)."""
+    return _median_ttm(m, "saas")
 
 
 def saas_share(m: Organisation) -> float:
@@ -231,6 +255,9 @@ TABLE = (
     Outcome("active_customers", active_customers, "active customers", "customers", COUNT),
     Outcome("churn", churn, "churn", "share/week", SHARE),
     Outcome("revenue", revenue, "revenue", "currency/week", COUNT),
+    Outcome(
+        "revenue_per_customer", revenue_per_customer, "revenue per customer", "currency/week", COUNT
+    ),
     Outcome("costs", costs, "costs", "currency/week", COUNT),
     Outcome("margin", margin, "operating margin", "share of revenue"),
     Outcome("revenue_growth", revenue_growth, "revenue growth", "share/year"),
@@ -242,6 +269,10 @@ TABLE = (
     Outcome("requests_promised", requests_promised, "promised without IT", "requests/week", COUNT),
     Outcome("requests_abandoned", requests_abandoned, "requests abandoned", "requests/week", COUNT),
     Outcome("time_to_market", time_to_market, "time to market", "weeks", COUNT),
+    Outcome("time_to_market_it", time_to_market_it, "time to market through IT", "weeks", COUNT),
+    Outcome(
+        "time_to_market_saas", time_to_market_saas, "time to market through SaaS", "weeks", COUNT
+    ),
     Outcome("saas_share", saas_share, "SaaS share of requests", "share", SHARE),
     Outcome(
         "tech_spend_outside_it", tech_spend_outside_it, "tech spend outside IT", "share", SHARE

@@ -290,6 +290,17 @@ class Parameters:
         doc="Weekly fade of tie strength, whatever the distance "
         "(Catalini 2018: separation did not end collaboration).",
     )
+    tie_worth_weeks: float = _p(
+        4.0,
+        0.0,
+        52.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Weeks of extra queue a requester accepts to work with a technologist she has a "
+        "full-strength, trusted tie with (less for a weaker or less trusted tie): complex "
+        "knowledge travels best over strong ties (Hansen 1999), but not at any wait "
+        "(assumption: about a month).",
+    )
     occasion_gain_share: float = _p(
         0.3,
         0.0,
@@ -440,13 +451,36 @@ class Parameters:
         group=BEHAV,
         doc="Log-hazard fall of churn per point of satisfaction.",
     )
-    acquisition_rate: float = _p(
-        0.0045,
+    delivery_elasticity: float = _p(
+        0.24,
         0.0,
-        0.1,
-        unit="share/week",
+        2.0,
+        unit="elasticity",
         group=BEHAV,
-        doc="New customers from marketing effort, as a share of the starting base per week.",
+        doc="Elasticity of new customers to what marketing delivers (value x quality x "
+        "timeliness of its campaigns and features) relative to a traditional firm's delivery "
+        "(Sethuraman, Tellis and Briesch 2011, meta-analysis of advertising elasticities: "
+        "long-term mean 0.24). Acquisition is balanced against churn at set-up, so a "
+        "traditional firm is stationary whatever churn_monthly is.",
+    )
+    delivery_reference: float = _p(
+        0.63,
+        0.01,
+        5.0,
+        unit="value/raised request",
+        group=BEHAV,
+        doc="What a traditional firm delivers per raised request, in value x quality x "
+        "timeliness (measured on the default traditional firm: 0.631, sd 0.017 over 4 seeds, "
+        "weeks 26-156); acquisition scales with delivery relative to this.",
+    )
+    timeliness_weeks: float = _p(
+        26.0,
+        1.0,
+        520.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="A delivery's worth to acquisition falls as exp(-time to market / this): a campaign "
+        "half a year late has lost most of its moment (assumption).",
     )
     word_of_mouth: float = _p(
         0.0025,
@@ -457,12 +491,73 @@ class Parameters:
         doc="New customers brought by each promoter each week.",
     )
     revenue_per_customer: float = _p(
-        23.0,
+        120.0,
         0.0,
-        10_000.0,
+        100_000.0,
         unit="currency/week",
         group=BEHAV,
-        doc="Weekly revenue of one active customer.",
+        doc="Weekly revenue of one active customer at the starting data maturity; sized so that "
+        "marketing and IT staff and IT's run cost are about 13% of a default firm's revenue "
+        "(Gartner: IT spending 3-5% of revenue; Gartner CMO Spend Survey 2023: marketing "
+        "budgets 9.1% of revenue).",
+    )
+    maturity_revenue_lift: float = _p(
+        0.15,
+        0.0,
+        1.0,
+        unit="share per unit maturity",
+        group=BEHAV,
+        doc="Revenue per customer gained per unit of data maturity above the starting level: "
+        "personalisation and share of wallet (McKinsey 2021, 'The value of getting "
+        "personalization right': 10-15% revenue lift).",
+    )
+    gross_margin: float = _p(
+        0.40,
+        0.05,
+        0.95,
+        unit="share of revenue",
+        group=BEHAV,
+        doc="Revenue left after the cost of goods (assumption within the 0.25-0.60 of most "
+        "large-firm sectors, Damodaran, Margins by Sector, NYU Stern, 2024).",
+    )
+    operating_margin: float = _p(
+        0.10,
+        -0.5,
+        0.6,
+        unit="share of revenue",
+        group=BEHAV,
+        doc="Operating margin of the firm at set-up: the rest of the firm's fixed overheads are "
+        "set so that it holds (large firms typically 0.08-0.15, Damodaran 2024); from then on "
+        "margin moves with revenue, lever costs and incidents.",
+    )
+    industry_growth: float = _p(
+        0.02,
+        -0.2,
+        0.3,
+        unit="share/year",
+        group=ENV,
+        doc="Industry trend of revenue per customer (prices and demand) shared by every firm "
+        "(assumption: about nominal GDP growth less inflation's share).",
+    )
+    demand_shock_sd: float = _p(
+        0.08,
+        0.0,
+        1.0,
+        unit="log points",
+        group=ENV,
+        doc="Standard deviation of a firm's own demand shock (demand, competitors), which moves "
+        "revenue per customer and acquisition; with the weekly persistence below the annual "
+        "revenue growth of a firm varies by about 0.09 from it alone (Comin and Philippon "
+        "2005: firm-level sales growth volatility of large US firms about 0.10-0.20 a year).",
+    )
+    demand_persistence: float = _p(
+        0.98,
+        0.0,
+        0.9999,
+        unit="per week",
+        group=ENV,
+        doc="Weekly autocorrelation of the demand shock (AR(1)): a shock halves in about 8 "
+        "months (assumption).",
     )
     salary: float = _p(
         2_000.0,

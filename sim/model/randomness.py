@@ -23,6 +23,7 @@ PROCESSES = (
     "incidents",
     "customers",
     "churn",
+    "demand",
     "staff",
     "survey",
     "population",

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import HYBRID, SPEED
+from sim.model.agents import EMBEDDED, HYBRID, SPEED
 from sim.model.data_flow import SILO_WEIGHT, VIOLATION_SHARE
 from sim.model.knowledge import effective_fluency
+from sim.model.network import TIE_THRESHOLD
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
@@ -45,6 +46,12 @@ ANALYST_REACH = 10.0  # marketers one embedded analyst can serve
 # guidelines, or free of any friction.
 POLICY_DAMPING = {"forbid": 0.6, "guidelines": 0.9, "laissez-faire": 1.0}
 PRIORITY_CAP = 0.8
+# For the survey's ledger only (docs/survey.md, low_priority): a request that has passed its
+# approval wait (governance) and still waits this many weeks or more for IT to start it counts as
+# "not started in time": the wait is then IT's queue, not its process. One week: once IT
+# balances its queues (a requester asks whoever's tie is worth the wait), an approved request is
+# normally started in the week it is approved (93% of them in the default traditional firm).
+START_WAIT_WEEKS = 1
 
 
 # Each request carries its own uniform random numbers, drawn when it is raised, one column per
@@ -186,17 +193,27 @@ class RequestPipeline:
 
     def _staff_request(self, req: Request, load: np.ndarray) -> None:
         """Choose the technologist and the bridge, then the clarity of the requirements."""
-        m = self.model
-        candidates = m.technologist_rows
-        tech = m.network.strongest_in(req.requester, candidates, load)
-        # A known contact buried under twice the average queue cannot take more: ask elsewhere.
-        if tech < 0 or load[tech] > 2.0 * load[candidates].mean() + 1.0:
-            # Ask whoever has time: the least loaded of three at random ("power of two choices").
-            pick = candidates[(req.u[U_TECH : U_TECH + 3] * candidates.size).astype(np.int64)]
-            tech = int(pick[np.argmin(load[pick])])
-        req.assignee = tech
+        req.assignee = self._assign(req, load)
         req.bridge = self._bridge(req)
         req.clarity = self.clarity(req)
+
+    def _assign(self, req: Request, load: np.ndarray) -> int:
+        """The technologist the requester asks: among the people she has a tie with and three
+        she might ask at random, the one whose tie is worth the wait. A full-strength, trusted
+        tie is worth ``tie_worth_weeks`` weeks of queue (complex knowledge travels best over
+        strong ties, Hansen 1999), a weaker or less trusted one less, so a strong tie is worth a
+        wait but not an unbounded one; the queue is the technologist's load at their weekly
+        effort for marketing."""
+        m = self.model
+        technologists = m.technologist_rows
+        network = m.network
+        known = technologists[network.ties_of(req.requester, technologists)[0] >= TIE_THRESHOLD]
+        drawn = technologists[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)]
+        candidates = np.unique(np.concatenate([known, drawn]))
+        strength, trusted = network.ties_of(req.requester, candidates)
+        wait = load[candidates] / np.maximum(self.allowance[candidates], 0.02)
+        worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
+        return int(candidates[int(np.argmax(worth - wait))])
 
     def _bridge(self, req: Request) -> int:
         """A hybrid or embedded analyst who takes part in the requirements, or -1."""
@@ -273,9 +290,10 @@ class RequestPipeline:
             req.due_week = week + SAAS_LEAD_WEEKS
             self.saas_pending.append(req)
             policy = m.lever("saas_policy")
-            ledger.add("routed_saas", people)
+            ledger.add("routed_saas", [req.requester, m.cmo, m.cio])
             if req.u[U_VIOLATION] < VIOLATION_SHARE[policy]:
                 ledger.add("violation", [req.requester, m.cmo, m.cio])
+                ledger.add("bad_interaction", m.cio)
             return
         req.route = "it"
         agility = m.lever("governance_agility")
@@ -291,6 +309,13 @@ class RequestPipeline:
         else:
             req.due_week = week + math.ceil(1.2 * expected_weeks)  # IT pads its estimate
         self.queues.setdefault(req.assignee, deque()).append(req)
+        it_people = [req.requester, m.cmo, m.cio]
+        ledger.add("raised_it", it_people)
+        joint = bool(m.lever("joint_planning")) and not req.promised
+        if joint:
+            ledger.add("joint_decision", it_people)
+        if joint or (req.bridge >= 0 and m.staff.role[req.bridge] == EMBEDDED):
+            ledger.add("handled_together", it_people)
 
     def promise_probability(self, req: Request) -> float:
         """Chance that marketing commits a date without IT's agreement (docs/model.md: work,
@@ -352,6 +377,10 @@ class RequestPipeline:
                 break
             if req.start_week > week:
                 continue
+            if req.effort_left >= req.effort_total:  # IT starts it now: for the ledger only
+                m.ledger.add("it_started", [req.requester, m.cmo, m.cio])
+                if week - req.start_week >= START_WAIT_WEEKS:
+                    m.ledger.add("not_started_in_time", [req.requester, m.cmo, m.cio])
             spent = min(budget, req.effort_left)
             req.effort_left -= spent
             budget -= spent
@@ -367,6 +396,8 @@ class RequestPipeline:
             skill = float(m.staff.tech_skill[tech])
             missed = req.reworks >= MAX_REWORKS and req.u[U_MISSED] > req.clarity
             req.quality = (0.4 + 0.3 * skill + 0.3 * req.clarity) * (0.5 if missed else 1.0)
+            if not missed:
+                m.ledger.add("delivered_working", [req.requester, m.cmo, m.cio])
             self._deliver(req, integrated=True)
         self.allowance[tech] = budget
 
@@ -377,8 +408,12 @@ class RequestPipeline:
         self.abandoned_this_week += 1
         m.ledger.add("late", [req.requester, m.cmo, m.cio])
         m.ledger.add("unmet", [req.requester, m.cmo, m.cio])
+        for event in ("underdelivered", "not_started_in_time"):
+            m.ledger.add(event, [req.requester, m.cmo, m.cio])
+        m.ledger.add("bad_interaction", m.cmo)
         if req.promised:
             m.ledger.add("broken_promise", [req.requester, m.cmo, m.cio])
+            m.ledger.add("it_friction", [req.requester, m.cmo, m.cio])
         m.network.record_outcome(req.requester, req.assignee, False)
         m.trust_marketing_in_it.record(0.0, 1.0)
 
@@ -415,6 +450,7 @@ class RequestPipeline:
                 m.ledger.add("late", people_it)
             if req.promised and late:
                 m.ledger.add("broken_promise", people_it)
+            self._record_delivery(req, late)
             success = not late and req.reworks == 0
             m.network.record_outcome(req.requester, req.assignee, success)
             # Marketing judges IT on lateness and misses; IT judges marketing on the clarity of what
@@ -424,7 +460,29 @@ class RequestPipeline:
             it_failure = req.reworks > 0 or (req.promised and late)
             m.trust_it_in_marketing.record(float(not it_failure), float(it_failure))
         else:
+            m.ledger.add("saas_live", [req.requester, m.cmo, m.cio])
             # A working tool that IT will have to integrate: a success for marketing, a failure
             # in IT's eyes whenever it broke the standards.
             m.trust_marketing_in_it.record(0.0, 0.0)
             m.trust_it_in_marketing.record(0.0, 0.5 * SILO_WEIGHT[m.lever("saas_policy")])
+
+    def _record_delivery(self, req: Request, late: bool) -> None:
+        """What an IT delivery was in the eyes of the requester and the two leaders, for the
+        survey's ledger (docs/survey.md); nothing the model does reads it."""
+        m = self.model
+        ledger = m.ledger
+        people = [req.requester, m.cmo, m.cio]
+        reworked = req.reworks > 0
+        ledger.add("delivered_it", people)
+        if late or reworked:
+            ledger.add("underdelivered", people)
+        if reworked:  # the result missed what was meant: the requirements were unclear
+            ledger.add("unclear_requirements", people)
+        if reworked or req.promised:
+            ledger.add("it_friction", people)
+        if not late:
+            ledger.add("delivered_integrated_on_time", people)
+        # Each leader judges the dealing with the other side as its department's trust does.
+        ledger.add("bad_interaction" if late or reworked else "good_interaction", m.cmo)
+        broke = reworked or (req.promised and late)
+        ledger.add("bad_interaction" if broke else "good_interaction", m.cio)

@@ -30,7 +30,7 @@ SHOWN_OUTCOMES = (
     "churn",
     "revenue_growth",
     "margin",
-    "time_to_market",
+    "time_to_market_it",
     "saas_share",
     "cross_trust",
 )
