@@ -612,6 +612,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # `orgsim params | head`: the reader has gone; say nothing more (Python's own advice:
+        # point stdout at devnull so the interpreter's flush at exit does not fail again).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UserError as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2

@@ -306,3 +306,17 @@ def test_progress_bars_follow_tqdm_detection_and_tqdm_disable(tmp_path):
             "runs:" not in done.stderr and "it/s" not in done.stderr and "run/s" not in done.stderr
         )
         assert "1 workers" in done.stderr  # the header names the worker count it uses
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``orgsim params -v | head -1``: the reader goes away early; no BrokenPipeError traceback."""
+    done = subprocess.run(
+        f"{sys.executable} -m sim params -v | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.stdout.startswith("n_marketers")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

@@ -8,6 +8,7 @@ from collections import deque
 import numpy as np
 import pytest
 
+from sim.model.agents import PRIORITY_CAP
 from sim.model.data_flow import INTEGRATED_GAIN, SILO_LOSS, SILO_WEIGHT
 from sim.model.model import Organisation
 from sim.model.work import (
@@ -16,7 +17,6 @@ from sim.model.work import (
     MAX_REWORKS,
     N_UNIFORMS,
     POLICY_DAMPING,
-    PRIORITY_CAP,
     SAAS_LEAD_WEEKS,
     U_MISSED,
     U_QUALITY,
@@ -220,21 +220,27 @@ def test_saas_policy_damps_forbid_below_guidelines_below_laissez_faire():
     assert probs["guidelines"] / probs["laissez-faire"] == pytest.approx(0.9)
 
 
-def test_promises_fall_under_joint_planning_and_with_trust():
+def test_promises_fall_under_an_agreed_roadmap_and_with_trust():
     m = _org()
     req = _request(m)
     base = m.pipeline.promise_probability(req)
     assert 0.0 < base < 1.0
-    planned = _org(joint_planning=True)
-    assert planned.pipeline.promise_probability(_request(planned)) == pytest.approx(0.3 * base)
+    planned = _org()
+    planned.roadmap_until = planned.steps + 4  # the leaders agreed the roadmap at a meeting
+    cut = 1.0 - planned.p.roadmap_promise_cut
+    assert planned.pipeline.promise_probability(_request(planned)) == pytest.approx(cut * base)
     _set_trust(m.trust_marketing_in_it, 0.9)
     assert m.pipeline.promise_probability(req) < base
 
 
-def test_priority_rises_with_shared_metrics_trust_and_joint_planning():
+def test_priority_rises_with_shared_metrics_trust_and_an_agreed_roadmap():
     base = _org().pipeline.priority_share()
     assert _org(shared_metrics=0.5).pipeline.priority_share() > base
-    assert _org(joint_planning=True).pipeline.priority_share() == pytest.approx(1.25 * base)
+    planned = _org(joint_planning=True)
+    assert planned.pipeline.priority_share() == pytest.approx(base)  # the lever alone: nothing
+    planned.roadmap_until = planned.steps + 4
+    gain = 1.0 + planned.p.roadmap_priority_gain
+    assert planned.pipeline.priority_share() == pytest.approx(gain * base)
     m = _org()
     _set_trust(m.trust_it_in_marketing, 0.9)
     assert m.pipeline.priority_share() > base
@@ -242,7 +248,8 @@ def test_priority_rises_with_shared_metrics_trust_and_joint_planning():
 
 
 def test_priority_is_capped():
-    m = _org(marketing_priority=1.0, shared_metrics=1.0, joint_planning=True)
+    m = _org(marketing_priority=1.0, shared_metrics=1.0)
+    m.roadmap_until = m.steps + 4
     assert m.pipeline.priority_share() == PRIORITY_CAP
 
 

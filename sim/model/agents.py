@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from sim.model.knowledge import WEEKS_PER_MONTH
+
 if TYPE_CHECKING:
     from sim.model.model import Organisation
+
+PRIORITY_CAP = 0.8  # IT never gives marketing more than this share of its effort: run work stays
 
 MARKETING, IT = 0, 1
 DEPARTMENTS = ("marketing", "IT")
@@ -152,9 +156,62 @@ class HybridHire(Marketer):
     (paid a premium: Burning Glass 2019)."""
 
 
+def kpi_alignment(a: np.ndarray, b: np.ndarray) -> float:
+    """How far two KPI mixes agree, in [0, 1]: one minus half their L1 distance (1 when they
+    reward the same things; a traditional CMO and CIO agree at 0.3)."""
+    return float(1.0 - 0.5 * np.abs(a - b).sum())
+
+
 class CMO(Employee):
-    """Chief marketing officer: sets marketing's priorities and answers the survey for marketing."""
+    """Chief marketing officer: meets the CIO about marketing's technology, agrees a roadmap or
+    not, and answers the survey for marketing from what marketing lived through."""
+
+    def meet(self, cio: CIO, rng: np.random.Generator) -> bool:
+        """This week's meeting with the CIO, if there is one: they agree a roadmap when their
+        KPI mixes and their departments' trust allow (shared metrics and trust make agreement
+        likelier). Returns whether a roadmap was agreed."""
+        m = self.model
+        p = m.p
+        per_month = p.joint_planning_meetings if m.lever("joint_planning") else p.leader_meetings
+        if rng.random() >= per_month / WEEKS_PER_MONTH:
+            return False
+        m.ledger.add("leader_meeting", [self.index, cio.index])
+        aligned = kpi_alignment(m.kpi[self.index], m.kpi[cio.index])
+        agree = aligned * (0.5 + 0.5 * m.cross_trust)
+        if rng.random() >= agree:
+            return False
+        m.roadmap_until = m.steps + p.roadmap_weeks
+        m.ledger.add("roadmap_agreed", [self.index, cio.index])
+        return True
 
 
 class CIO(Employee):
-    """Chief information officer: sets IT's priorities and answers the survey for IT."""
+    """Chief information officer: sets IT's share of effort for marketing each week, from IT's
+    KPI mix, IT's trust in marketing, the roadmap agreed with the CMO and the incidents IT had to
+    fight; answers the survey for IT."""
+
+    def __init__(self, model: Organisation, index: int) -> None:
+        super().__init__(model, index)
+        self.alarm = 0.0  # incidents a week over about the last month (EWMA)
+        self.usual_incidents = 0.0  # what the firm had at set-up (set by the model)
+
+    def react(self, incidents: int) -> None:
+        """Remember this week's incidents (a month-long memory)."""
+        self.alarm += (incidents - self.alarm) / WEEKS_PER_MONTH
+
+    def marketing_share(self) -> float:
+        """Share of IT's effort for marketing's requests this week (docs/model.md: work, step 3)."""
+        m = self.model
+        p = m.p
+        it_kpi = m.kpi[self.index]
+        customer_weight = float(it_kpi[SPEED] + it_kpi[CX])
+        share = p.marketing_priority * (1.0 + 2.0 * (customer_weight - 0.2))
+        share *= 0.7 + 0.6 * m.trust_it_in_marketing.value
+        if m.roadmap_agreed:
+            share *= 1.0 + p.roadmap_priority_gain
+        if m.lever("it_involved_early"):
+            share *= 1.1
+        if self.usual_incidents > 0:
+            excess = min(max(self.alarm / self.usual_incidents - 1.0, 0.0), 2.0)
+            share *= 1.0 - p.incident_reaction * excess
+        return min(share, PRIORITY_CAP)

@@ -40,11 +40,13 @@ EVENTS = (
     "delivered_working",  # an IT delivery that does what was meant (not delivered missing it)
     "it_started",  # IT starts work on a request
     "not_started_in_time",  # IT started it after work.START_WAIT_WEEKS, or never (abandoned)
-    "joint_decision",  # planned jointly: raised under joint planning, routed to IT by agreement
+    "joint_decision",  # raised under a roadmap the leaders agreed, routed to IT by agreement
     "handled_together",  # an IT request planned jointly or specified with an embedded analyst
     "good_interaction",  # leaders only: a dealing with the other department that went well
     "bad_interaction",  # leaders only: one that went badly
     "incidents",  # leaders only: production incidents this week
+    "leader_meeting",  # leaders only: a meeting of the CMO and the CIO
+    "roadmap_agreed",  # leaders only: a meeting at which they agreed the roadmap
 )
 EVENT = {name: k for k, name in enumerate(EVENTS)}
 WINDOW = 52  # the survey's trailing year

@@ -104,6 +104,9 @@ class Organisation(mesa.Model):
         self.running = p.weeks > 0
 
         self._build_staff()
+        self.cmo_agent: CMO = self.employees[self.cmo]
+        self.cio_agent: CIO = self.employees[self.cio]
+        self.roadmap_until = 0.0  # the week until which the leaders' agreed roadmap holds
         self.network = CollaborationNetwork(
             len(self.staff),
             self.staff.department,
@@ -157,7 +160,9 @@ class Organisation(mesa.Model):
         self.demand_shock = 0.0  # log multiplier of demand: AR(1), see _serve_customers
         revenue = self.customers.n_active * p.revenue_per_customer
         salaries, it_run, saas, _ = self._own_costs()
-        incidents = finance.INCIDENT_COST * self._incident_rate(self.pipeline.priority_share(), 0)
+        usual = self._incident_rate(self.pipeline.priority_share(), 0)
+        self.cio_agent.usual_incidents = self.cio_agent.alarm = usual
+        incidents = finance.INCIDENT_COST * usual
         own = salaries + it_run + saas + incidents
         # A firm too small to carry its marketing and IT at that margin gets no overheads.
         self.overheads = max(revenue * (p.gross_margin - p.operating_margin) - own, 0.0)
@@ -271,6 +276,11 @@ class Organisation(mesa.Model):
         return self.hybrid_rows[self.staff.joined[self.hybrid_rows]]
 
     @property
+    def roadmap_agreed(self) -> bool:
+        """Whether a roadmap the CMO and CIO agreed at a meeting holds this week."""
+        return self.steps < self.roadmap_until
+
+    @property
     def cross_trust(self) -> float:
         """Mean of the two departments' trust in each other."""
         return 0.5 * (self.trust_marketing_in_it.value + self.trust_it_in_marketing.value)
@@ -291,6 +301,7 @@ class Organisation(mesa.Model):
         self.trust_it_in_marketing.fade()
         stats = reporters.empty_week()
         self.meet(stats)
+        self.cmo_agent.meet(self.cio_agent, self.streams.week("leaders", week))
 
         priority = self.pipeline.priority_share()
         self.pipeline.plan_week(priority)
@@ -303,6 +314,7 @@ class Organisation(mesa.Model):
 
         self.data_flow.week(1.0 - priority)
         incidents = self._incidents(priority)
+        self.cio_agent.react(incidents)
         self.ledger.add("incidents", [self.cmo, self.cio], incidents)  # survey only
         self.offering.age()
         self._serve_customers(stats, incidents)

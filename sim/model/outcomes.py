@@ -222,6 +222,12 @@ def it_priority(m: Organisation) -> float:
     return m.week_stats["it_priority"]
 
 
+def roadmap_agreed(m: Organisation) -> float:
+    """1 in a week when a roadmap the CMO and CIO agreed at a meeting holds, else 0 (its mean
+    over a run is the share of weeks the leaders worked to an agreed plan)."""
+    return float(m.roadmap_agreed)
+
+
 def incidents(m: Organisation) -> float:
     """Incidents this week."""
     return m.week_stats["incidents"]
@@ -294,6 +300,7 @@ TABLE = (
     Outcome("cross_ties", cross_ties, "ties across departments", "ties", COUNT),
     Outcome("mean_fluency", mean_fluency, "mean fluency", "0-1", SHARE),
     Outcome("it_priority", it_priority, "IT priority for marketing", "share of IT effort", SHARE),
+    Outcome("roadmap_agreed", roadmap_agreed, "agreed roadmap in force", "0 or 1", SHARE),
     Outcome("incidents", incidents, "incidents", "incidents/week", COUNT),
 )
 OUTCOME = {o.name: o for o in TABLE}

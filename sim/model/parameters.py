@@ -415,6 +415,63 @@ class Parameters:
         "shared language is misunderstood.",
     )
 
+    # --- behaviour: the leaders (docs/model.md: leaders) ---------------------------------------
+    leader_meetings: float = _p(
+        1.0,
+        0.0,
+        20.0,
+        unit="per month",
+        group=BEHAV,
+        doc="Meetings of the CMO and the CIO about marketing's technology in a traditional firm "
+        "(assumption: a monthly steering meeting).",
+    )
+    joint_planning_meetings: float = _p(
+        4.0,
+        0.0,
+        20.0,
+        unit="per month",
+        group=BEHAV,
+        doc="Their meetings when they plan and fund the roadmap together (joint_planning): "
+        "weekly (assumption).",
+    )
+    roadmap_weeks: float = _p(
+        4.0,
+        1.0,
+        52.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="How long a roadmap the two leaders agreed at a meeting holds (assumption: a "
+        "month's plan, until they next review it).",
+    )
+    roadmap_priority_gain: float = _p(
+        0.25,
+        0.0,
+        2.0,
+        unit="share",
+        group=BEHAV,
+        doc="Extra share of IT's effort for marketing that the CIO commits while an agreed "
+        "roadmap holds (relative to the CIO's own rule).",
+    )
+    roadmap_promise_cut: float = _p(
+        0.7,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of marketing's promises without IT's agreement that an agreed roadmap "
+        "prevents (the dates were agreed with IT).",
+    )
+    incident_reaction: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        unit="share per excess",
+        group=BEHAV,
+        doc="How far the CIO pulls IT's effort back from marketing to reliability when the last "
+        "month's incidents run above what the firm had at set-up: the share falls by this "
+        "much per 100% excess, at most by this much times 2.",
+    )
+
     # --- behaviour: customers and money (section 7) ------------------------------------------
     loss_aversion: float = _p(
         2.0,

@@ -18,6 +18,7 @@ PROCESSES = (
     "contact_thinning",
     "remote",
     "occasions",
+    "leaders",
     "requests",
     "hybrid_requests",
     "incidents",

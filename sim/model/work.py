@@ -45,7 +45,6 @@ ANALYST_REACH = 10.0  # marketers one embedded analyst can serve
 # Friction of buying SaaS under each policy: hidden and expensed against the rules, allowed within
 # guidelines, or free of any friction.
 POLICY_DAMPING = {"forbid": 0.6, "guidelines": 0.9, "laissez-faire": 1.0}
-PRIORITY_CAP = 0.8
 # For the survey's ledger only (docs/survey.md, low_priority): a request that has passed its
 # approval wait (governance) and still waits this many weeks or more for IT to start it counts as
 # "not started in time": the wait is then IT's queue, not its process. One week: once IT
@@ -311,7 +310,9 @@ class RequestPipeline:
         self.queues.setdefault(req.assignee, deque()).append(req)
         it_people = [req.requester, m.cmo, m.cio]
         ledger.add("raised_it", it_people)
-        joint = bool(m.lever("joint_planning")) and not req.promised
+        # Decided jointly: raised under the roadmap the CMO and CIO agreed, and not promised over
+        # IT's head.
+        joint = m.roadmap_agreed and not req.promised
         if joint:
             ledger.add("joint_decision", it_people)
         if joint or (req.bridge >= 0 and m.staff.role[req.bridge] == EMBEDDED):
@@ -324,24 +325,15 @@ class RequestPipeline:
         prob = m.p.promise_propensity
         prob *= float(m.kpi[req.requester, SPEED]) / 0.6
         prob *= 1.0 - 0.8 * (m.trust_marketing_in_it.value - 0.3)
-        if m.lever("joint_planning"):
-            prob *= 0.3
+        if m.roadmap_agreed:
+            prob *= 1.0 - m.p.roadmap_promise_cut  # the dates were agreed with IT
         return min(max(prob, 0.0), 1.0)
 
     # -- 3 and 5: priority and delivery ------------------------------------------------------------
     def priority_share(self) -> float:
-        """Share of IT effort given to marketing's requests this week (docs/model.md: work,
-        step 3)."""
-        m = self.model
-        it_kpi = m.kpi[m.cio]
-        customer_weight = float(it_kpi[SPEED] + it_kpi[3])  # speed + CX
-        share = m.p.marketing_priority * (1.0 + 2.0 * (customer_weight - 0.2))
-        share *= 0.7 + 0.6 * m.trust_it_in_marketing.value
-        if m.lever("joint_planning"):
-            share *= 1.25
-        if m.lever("it_involved_early"):
-            share *= 1.1
-        return min(share, PRIORITY_CAP)
+        """Share of IT effort given to marketing's requests this week: the CIO's decision
+        (:meth:`sim.model.agents.CIO.marketing_share`)."""
+        return self.model.cio_agent.marketing_share()
 
     def plan_week(self, priority: float) -> None:
         """Each technologist's marketing effort this week: capacity times skill times priority;
