@@ -26,6 +26,7 @@ LEVER_SCENARIOS = {
     "governance_agility": {"governance_agility": 0.8},
     "expectation_drift": {"expectation_drift": 10.0},
     "guidelines": {"saas_policy": "guidelines"},
+    "role_rotation": {"role_rotation": 0.3},
 }
 
 
@@ -71,6 +72,11 @@ REWORK = ("mean_requests_reworked", "mean_requests_raised")
         ("expectation_drift", "cx_index", None, -1, "faster-rising expectations: lower CX"),
         ("guidelines", "integration_debt", None, -1, "guidelines make SaaS integrable"),
         ("guidelines", "mean_time_to_market", None, -1, "allowed SaaS is quick"),
+        ("role_rotation", "mean_fluency", None, +1, "a month a year in the other department"),
+        ("role_rotation", "cross_ties", None, +1, "ties made while working among them"),
+        ("role_rotation", *REWORK, -1, "people who know both sides ask more clearly"),
+        ("role_rotation", "mean_requests_raised", None, -1, "the cost: their own output"),
+        ("role_rotation", "mean_lever_cost", None, +1, "the weeks away are counted as cost"),
     ],
 )
 def test_lever_acts_through_its_mechanism(lever_runs, scenario, outcome, per, sign, why):

@@ -207,9 +207,11 @@ def test_money_adds_up(firm):
         staff = p.n_marketers + p.n_technologists + hybrids
         pay = p.salary * (staff + 3 * 2 + p.hybrid_premium * hybrids)
         assert np.isclose(ledger.salaries, pay), week
-        # The reported lever cost covers at least the lever line of the ledger (plus the premium).
+        # The reported lever cost is the lever line of the ledger, the premium and the pay of
+        # staff rotated away from their own department's work.
         premium = p.salary * p.hybrid_premium * hybrids
-        assert np.isclose(row["lever_cost"], ledger.levers + premium), week
+        rotated = p.salary * row["rotated_staff"]
+        assert np.isclose(row["lever_cost"], ledger.levers + premium + rotated), week
 
 
 @SETTINGS

@@ -209,6 +209,13 @@ class Organisation(mesa.Model):
         # A fixed order in which IT staff are embedded, then moved beside marketing: the same
         # people move whatever the dose, so doses compare on common random numbers.
         self.it_move_order = rng.permutation(self.technologist_rows)
+        # Who rotates first, from a stream of its own (so that rotation leaves every other draw
+        # as it was), and when in the year each person's weeks in the other department fall.
+        base = np.concatenate([np.arange(nm), self.technologist_rows])
+        self.rotation_order = self.streams["rotation"].permutation(base)
+        self.rotation_offset = np.zeros(nm + nt + 2 + nh)
+        self.rotation_offset[self.rotation_order] = np.arange(base.size) * 52.0 / base.size
+        self.rotated = np.zeros(nm + nt + 2 + nh, dtype=bool)
         # Hybrids are drawn last, so that hiring them leaves everyone else's draws as they were.
         st.fill(self.hybrid_rows, MARKETING, HYBRID, rng)
         self.employees: list[Any] = []
@@ -300,6 +307,7 @@ class Organisation(mesa.Model):
         self.trust_marketing_in_it.fade()
         self.trust_it_in_marketing.fade()
         stats = reporters.empty_week()
+        self._rotate()
         self.meet(stats)
         self.cmo_agent.meet(self.cio_agent, self.streams.week("leaders", week))
 
@@ -340,6 +348,8 @@ class Organisation(mesa.Model):
         src, dst = self._thin_cross(src, dst, remote)
         work_i, work_j = src, dst
         soc_i, soc_j = self._occasions(present)
+        rot_i, rot_j = self._rotation_contacts()
+        work_i, work_j = np.concatenate([work_i, rot_i]), np.concatenate([work_j, rot_j])
         self.network.reinforce(work_i, work_j)
         self.network.reinforce(soc_i, soc_j, p.occasion_gain_share)
 
@@ -390,6 +400,54 @@ class Organisation(mesa.Model):
         # decision to keep them, or a change of either would shift the other.
         u = self.streams.week("contact_thinning", self.steps).random(src.size)
         keep = ~cross | (u < accept)
+        return src[keep], dst[keep]
+
+    def _rotate(self) -> None:
+        """Role rotation: who works in the other department this week. The first
+        ``role_rotation`` share of the rotation order, and the two leaders, each spend
+        ``rotation_weeks`` a year there, staggered through the year. A rotated technologist
+        gives marketing none of the week's effort and a rotated marketer raises no request: the
+        cost of the lever is their own department's output."""
+        st, p = self.staff, self.p
+        self.rotated[:] = False
+        st.capacity[:] = 1.0
+        share = self.lever("role_rotation")
+        if share <= 0:
+            return
+        n = round(share * self.rotation_order.size)
+        pool = np.concatenate([self.rotation_order[:n], [self.cmo, self.cio]])
+        phase = (self.steps + self.rotation_offset[pool]) % 52.0
+        offset = np.where(pool == self.cio, 26.0, 0.0)  # the leaders swap half a year apart
+        away = pool[((phase + offset) % 52.0) < p.rotation_weeks]
+        self.rotated[away] = st.joined[away]
+        st.capacity[self.rotated & (st.department == IT) & (st.role != LEAD)] = 0.0
+        # Working in the other department's craft teaches it, with diminishing returns.
+        keep = 1.0 - p.rotation_skill_gain
+        mk = self.rotated & (st.department == MARKETING)
+        it = self.rotated & (st.department == IT)
+        st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
+        st.marketing_skill[it] = 1.0 - (1.0 - st.marketing_skill[it]) * keep
+
+    def _rotation_contacts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Work contacts of the rotated with the other department's people, among whom they
+        work this week."""
+        who = np.flatnonzero(self.rotated)
+        if who.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        st = self.staff
+        rng = self.streams.week("rotation", self.steps)
+        counts = rng.poisson(self.p.rotation_contacts, who.size)
+        src = np.repeat(who, counts)
+        dst = np.empty(src.size, dtype=np.int64)
+        for dep in (MARKETING, IT):
+            hosts = np.flatnonzero(st.joined & (st.department != dep) & ~self.rotated)
+            mine = st.department[src] == dep
+            if hosts.size and mine.any():
+                dst[mine] = hosts[rng.integers(0, hosts.size, int(mine.sum()))]
+            elif mine.any():
+                dst[mine] = src[mine]  # nobody to meet: dropped below
+        keep = dst != src
         return src[keep], dst[keep]
 
     def _occasions(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -526,7 +584,10 @@ class Organisation(mesa.Model):
         ledger.salaries += premium
         ledger.levers = training + glossary + planning
         self.accounts.close(ledger)
-        stats["lever_cost"] = ledger.levers + premium
+        # Rotated staff are paid for weeks their own department's work does not get: the lever's
+        # cost (already inside salaries, so counted here and not again in costs).
+        stats["rotated_staff"] = float(np.count_nonzero(self.rotated & (st.role != LEAD)))
+        stats["lever_cost"] = ledger.levers + premium + p.salary * stats["rotated_staff"]
         it_spend = p.salary * it_staff + ledger.it_run
         stats["tech_spend_outside_it"] = ledger.saas / (ledger.saas + it_spend)
 

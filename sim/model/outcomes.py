@@ -34,6 +34,7 @@ WEEK_KEYS = (
     "experience_level",
     "lever_cost",
     "tech_spend_outside_it",
+    "rotated_staff",
 )
 
 
@@ -222,6 +223,12 @@ def it_priority(m: Organisation) -> float:
     return m.week_stats["it_priority"]
 
 
+def rotated_staff(m: Organisation) -> float:
+    """Marketers and technologists working in the other department this week (role rotation;
+    the leaders aside)."""
+    return m.week_stats["rotated_staff"]
+
+
 def roadmap_agreed(m: Organisation) -> float:
     """1 in a week when a roadmap the CMO and CIO agreed at a meeting holds, else 0 (its mean
     over a run is the share of weeks the leaders worked to an agreed plan)."""
@@ -300,6 +307,7 @@ TABLE = (
     Outcome("cross_ties", cross_ties, "ties across departments", "ties", COUNT),
     Outcome("mean_fluency", mean_fluency, "mean fluency", "0-1", SHARE),
     Outcome("it_priority", it_priority, "IT priority for marketing", "share of IT effort", SHARE),
+    Outcome("rotated_staff", rotated_staff, "staff rotated", "people", COUNT),
     Outcome("roadmap_agreed", roadmap_agreed, "agreed roadmap in force", "0 or 1", SHARE),
     Outcome("incidents", incidents, "incidents", "incidents/week", COUNT),
 )

@@ -172,6 +172,17 @@ class Parameters:
         group=LEVER,
         doc="Share of work-weeks spent remote.",
     )
+    role_rotation: float = _p(
+        0.0,
+        0.0,
+        0.5,
+        unit="share of staff",
+        group=LEVER,
+        doc="Share of marketers and technologists who, with the CMO and the CIO, spend "
+        "rotation_weeks a year working in the other department ('a periodic switch in their "
+        "roles will bring in better understanding'): they learn its language and craft and make "
+        "ties there, at the cost of their own department's output in those weeks.",
+    )
 
     shared_metrics_start: int = _p(
         0, 0, 1040, unit="week", group=START, doc="Week from which shared_metrics applies."
@@ -208,6 +219,9 @@ class Parameters:
     )
     remote_share_start: int = _p(
         0, 0, 1040, unit="week", group=START, doc="Week from which remote work applies."
+    )
+    role_rotation_start: int = _p(
+        0, 0, 1040, unit="week", group=START, doc="Week from which staff rotate."
     )
 
     # --- environment
@@ -413,6 +427,34 @@ class Parameters:
         group=BEHAV,
         doc="Chance that a complex request between two people with no "
         "shared language is misunderstood.",
+    )
+
+    rotation_weeks: float = _p(
+        4.0,
+        1.0,
+        26.0,
+        unit="weeks/year",
+        group=BEHAV,
+        doc="Weeks a year a rotating person works in the other department (assumption: a "
+        "month, staggered across the year so that a department never loses many at once).",
+    )
+    rotation_contacts: float = _p(
+        5.0,
+        0.0,
+        50.0,
+        unit="contacts/week",
+        group=BEHAV,
+        doc="Work contacts a week with the other department's people while rotated: a person "
+        "seated and working among them (assumption: about one a working day).",
+    )
+    rotation_skill_gain: float = _p(
+        0.03,
+        0.0,
+        0.5,
+        unit="share of the gap/week",
+        group=BEHAV,
+        doc="Share of the gap to full skill in the other department's craft closed by each week "
+        "of working in it (diminishing returns, as for cross-training; assumption).",
     )
 
     # --- behaviour: the leaders (docs/model.md: leaders) ---------------------------------------

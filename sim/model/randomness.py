@@ -19,6 +19,7 @@ PROCESSES = (
     "remote",
     "occasions",
     "leaders",
+    "rotation",
     "requests",
     "hybrid_requests",
     "incidents",

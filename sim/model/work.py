@@ -179,7 +179,8 @@ class RequestPipeline:
         has joined yet.
         """
         counts = rng.poisson(self.model.p.request_rate, rows.size)
-        counts[~self.model.staff.joined[rows]] = 0
+        # Not yet joined, or working in IT this week (role rotation): no requests of their own.
+        counts[~self.model.staff.joined[rows] | self.model.rotated[rows]] = 0
         requesters = np.repeat(rows, counts)
         n = requesters.size
         return (
