@@ -248,7 +248,8 @@ def test_shipped_experiment_is_valid():
 
 
 def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
-    """The Allen-curve figure is exp(18 m / lambda) at the fit's lambda, judged against its band."""
+    """The Allen-curve figure is counted from the contacts the model samples at the fit's decay
+    length (never computed from it), and judged against its band."""
     import sim.runs.runner
 
     def fake_paired(scenarios, seeds, **_):
@@ -274,7 +275,9 @@ def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
         .loc["contact_ratio_2m_vs_20m"]
         for lam in (13.0, 30.0)
     }
-    assert rows[13.0]["measured"] == pytest.approx(math.exp(18 / 13))
+    # Sampled contacts: near the kernel's exp(18 m / lambda), but counted, so not equal to it.
+    assert rows[13.0]["measured"] == pytest.approx(math.exp(18 / 13), rel=0.15)
+    assert rows[13.0]["measured"] != pytest.approx(math.exp(18 / 13), rel=1e-6)
     assert rows[13.0]["within_band"]
-    assert rows[30.0]["measured"] == pytest.approx(math.exp(18 / 30))
+    assert rows[30.0]["measured"] < 2.5
     assert not rows[30.0]["within_band"]  # a flat Allen curve misses the 4:1 figure

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.model import Organisation
+from sim.experiments.mechanisms import contacts_by_distance
 from sim.results.stats import mean_interval, paired_difference, require_effect
-from sim.runs.runner import release
 
 pytestmark = pytest.mark.slow
 
@@ -139,52 +138,9 @@ def test_saas_policy_trades_silos_for_speed(paired_runs):
     )
 
 
-def _contacts_by_distance(seed: int) -> tuple[float, float]:
-    """Contacts per cross-department pair per week at about 2 m and at about 20 m, in a fully
-    colocated firm on one floor (IT interleaved among marketers)."""
-    model = Organisation(
-        seed=seed,
-        colocation=1.0,
-        office_layout="same_floor",
-        n_marketers=60,
-        n_technologists=60,
-        n_customers=500,
-        weeks=40,
-    )
-    counts = {"near": 0, "far": 0}
-    original = model._thin_cross
-
-    def spy(src, dst, remote):
-        kept_src, kept_dst = original(src, dst, remote)
-        plan, dep = model.seating, model.staff.department
-        for a, b in zip(kept_src.tolist(), kept_dst.tolist(), strict=True):
-            if dep[a] == dep[b]:
-                continue
-            d = plan.distance_m(a, b)
-            if 1.9 <= d <= 2.1:
-                counts["near"] += 1
-            elif 18.0 <= d <= 22.0:
-                counts["far"] += 1
-        return kept_src, kept_dst
-
-    model._thin_cross = spy
-    model.run()
-    staff = np.flatnonzero(model.staff.joined)
-    near_pairs = far_pairs = 0
-    dep = model.staff.department
-    for a in staff:
-        for b in staff:
-            if a < b and dep[a] != dep[b]:
-                d = model.seating.distance_m(a, b)
-                near_pairs += 1.9 <= d <= 2.1
-                far_pairs += 18.0 <= d <= 22.0
-    release(model)
-    return counts["near"] / near_pairs, counts["far"] / far_pairs
-
-
 def test_contacts_fall_about_fourfold_from_2m_to_20m():
     """Allen 1977; Waber et al. 2014: about 4:1 between 2 m and 20 m (band 3 to 5)."""
-    rates = np.array([_contacts_by_distance(seed) for seed in range(8)])
+    rates = np.array([contacts_by_distance({}, seed) for seed in range(8)])
     ratio = rates[:, 0].sum() / rates[:, 1].sum()
     assert 3.0 <= ratio <= 5.0, f"contact ratio 2 m : 20 m = {ratio:.2f}, outside [3, 5]"
     require_effect(
