@@ -263,7 +263,7 @@ def customer_week_update(customers: Any, rng: np.random.Generator, p: Any) -> Ca
     from sim.model.customers import Offering
 
     level = Offering(p.n_marketers).level(0.3)
-    spread = 4.0 + 12.0 * (1.0 - 0.3)
+    spread = p.experience_spread + p.silo_spread * (1.0 - 0.3)
     state = {"promoters": customers.summary()["promoters"]}
     balanced = customers.expected_churn(p.churn_monthly, p.churn_sensitivity)
 

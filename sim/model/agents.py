@@ -210,7 +210,7 @@ class CIO(Employee):
         if m.roadmap_agreed:
             share *= 1.0 + p.roadmap_priority_gain
         if m.lever("it_involved_early"):
-            share *= 1.1
+            share *= 1.0 + p.early_priority_gain
         if self.usual_incidents > 0:
             excess = min(max(self.alarm / self.usual_incidents - 1.0, 0.0), 2.0)
             share *= 1.0 - p.incident_reaction * excess

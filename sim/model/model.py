@@ -61,7 +61,6 @@ SURVEY_MEMORY = 60  # weeks of history the survey can look back on
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
 INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
 CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
-INCIDENT_HIT = 4.0  # experience points an incident costs every customer that week
 
 
 class Organisation(mesa.Model):
@@ -522,8 +521,8 @@ class Organisation(mesa.Model):
         rng = self.streams.week("customers", self.steps)
         cust = self.customers
         maturity = self.data_flow.maturity
-        level = self.offering.level(maturity) - INCIDENT_HIT * incidents
-        spread = 4.0 + 12.0 * (1.0 - maturity)
+        level = self.offering.level(maturity) - p.incident_hit * incidents
+        spread = p.experience_spread + p.silo_spread * (1.0 - maturity)
         cust.experience(
             rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
         )

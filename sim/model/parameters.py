@@ -457,6 +457,126 @@ class Parameters:
         "of working in it (diminishing returns, as for cross-training; assumption).",
     )
 
+    # --- behaviour: requirements and routing (docs/model.md: work) -----------------------------
+    bridge_clarity: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Chance of a misunderstanding with a hybrid or embedded analyst taking part in the "
+        "requirements, relative to none (they translate; assumption).",
+    )
+    early_clarity: float = _p(
+        0.7,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Chance of a misunderstanding when IT is involved at the idea stage, relative to a "
+        "hand-over (assumption).",
+    )
+    requester_skill_clarity: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="per unit skill",
+        group=BEHAV,
+        doc="Share of misunderstandings a requester's technology skill prevents at full skill.",
+    )
+    tie_clarity: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="per unit strength x complexity",
+        group=BEHAV,
+        doc="Share of misunderstandings a full-strength tie prevents on the most complex "
+        "request: complex knowledge needs strong ties (Hansen 1999).",
+    )
+    saas_delay_weight: float = _p(
+        1.2,
+        0.0,
+        10.0,
+        unit="logit per 6 weeks",
+        group=BEHAV,
+        doc="Weight of IT's expected delay (per 6 weeks beyond 6) in marketing's choice to buy "
+        "SaaS around IT.",
+    )
+    saas_speed_weight: float = _p(
+        3.0,
+        0.0,
+        10.0,
+        unit="logit per unit weight",
+        group=BEHAV,
+        doc="Weight of the requester's KPI weight on speed in the choice to buy SaaS.",
+    )
+    saas_trust_weight: float = _p(
+        4.0,
+        0.0,
+        10.0,
+        unit="logit per unit trust",
+        group=BEHAV,
+        doc="Weight of marketing's trust in IT against buying SaaS around it.",
+    )
+    saas_urgency_weight: float = _p(
+        1.0,
+        0.0,
+        10.0,
+        unit="logit per unit urgency",
+        group=BEHAV,
+        doc="Weight of a request's urgency towards buying SaaS.",
+    )
+    saas_complexity_weight: float = _p(
+        1.5,
+        0.0,
+        10.0,
+        unit="logit per unit complexity",
+        group=BEHAV,
+        doc="Weight of a request's complexity against buying SaaS (complex work needs IT).",
+    )
+    early_saas_cut: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        unit="logit",
+        group=BEHAV,
+        doc="Fall of the SaaS logit when IT is involved early: IT hears of the need while it can "
+        "still offer a solution (assumption).",
+    )
+    early_priority_gain: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Extra share of IT's effort for marketing when IT is involved early (assumption).",
+    )
+    incident_hit: float = _p(
+        4.0,
+        0.0,
+        50.0,
+        unit="index points/incident",
+        group=BEHAV,
+        doc="Experience points one incident costs every customer in its week (assumption).",
+    )
+    experience_spread: float = _p(
+        4.0,
+        0.0,
+        50.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Spread of customers' experience at full data maturity: touchpoints are consistent.",
+    )
+    silo_spread: float = _p(
+        12.0,
+        0.0,
+        50.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Extra spread of customers' experience at zero data maturity: inconsistent "
+        "touchpoints (Forrester, 'Mastering Customer Data').",
+    )
+
     # --- behaviour: the leaders (docs/model.md: leaders) ---------------------------------------
     leader_meetings: float = _p(
         1.0,

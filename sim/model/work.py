@@ -244,16 +244,16 @@ class RequestPipeline:
         if req.bridge >= 0:
             pair_fluency = max(pair_fluency, float(staff.fluency[req.bridge]))
             tech_skill = max(tech_skill, float(staff.tech_skill[req.bridge]))
-            factor *= 0.6
+            factor *= p.bridge_clarity
         if m.lever("it_involved_early"):
-            factor *= 0.7
+            factor *= p.early_clarity
         tie = m.network.strength_of(req.requester, req.assignee)
         miss = (
             p.misunderstanding
             * req.complexity
             * (1.0 - pair_fluency)
-            * (1.0 - 0.5 * tech_skill)
-            * (1.0 - 0.6 * tie * req.complexity)
+            * (1.0 - p.requester_skill_clarity * tech_skill)
+            * (1.0 - p.tie_clarity * tie * req.complexity)
             * factor
         )
         if glossary:
@@ -265,17 +265,20 @@ class RequestPipeline:
         """Chance that marketing buys this request as SaaS around IT (docs/model.md: work,
         step 2)."""
         m = self.model
+        p = m.p
         speed = float(m.kpi[req.requester, SPEED])
+        # Each term is centred on a traditional firm's typical value (6 weeks, speed weight
+        # 0.45, trust 0.45, mid urgency and complexity), so saas_propensity is its logit.
         logit = (
-            m.p.saas_propensity
-            + 1.2 * (expected_weeks / 6.0 - 1.0)
-            + 3.0 * (speed - 0.45)
-            - 4.0 * (m.trust_marketing_in_it.value - 0.45)
-            + 1.0 * (req.urgency - 0.5)
-            - 1.5 * (req.complexity - 0.5)
+            p.saas_propensity
+            + p.saas_delay_weight * (expected_weeks / 6.0 - 1.0)
+            + p.saas_speed_weight * (speed - 0.45)
+            - p.saas_trust_weight * (m.trust_marketing_in_it.value - 0.45)
+            + p.saas_urgency_weight * (req.urgency - 0.5)
+            - p.saas_complexity_weight * (req.complexity - 0.5)
         )
         if m.lever("it_involved_early"):
-            logit -= 0.5  # IT hears of the need while it can still offer a solution
+            logit -= p.early_saas_cut
         prob = 1.0 / (1.0 + math.exp(-logit))
         return min(1.0, prob * POLICY_DAMPING[m.lever("saas_policy")])
 
