@@ -342,14 +342,23 @@ def test_reinforce_raises_strength_with_diminishing_returns():
     assert social.strength_of(2, 5) == pytest.approx(0.15 * 0.3)
 
 
-def test_fade_lowers_strength():
+def test_fade_lowers_strength_and_ties_compete_for_time():
     net = _network(decay=0.05)
     net.reinforce(*_pairs((0, 3), (1, 2)))
     before = net.strength_of(0, 3)
     net.fade()
-    assert net.strength_of(0, 3) == pytest.approx(before * 0.95)
-    assert net.strength_of(1, 2) == pytest.approx(before * 0.95)
+    # Each person holds one tie of strength s: crowding s / capacity speeds the fade a little.
+    crowding = before / net.tie_capacity
+    assert net.strength_of(0, 3) == pytest.approx(before * (1 - 0.05 * (1 + crowding)))
+    assert net.strength_of(1, 2) == pytest.approx(net.strength_of(0, 3))
     assert net.strength_of(0, 5) == 0.0
+    # Person 0 takes on many more ties: her old tie with 3 now fades faster than 1's with 2.
+    for partner in (1, 2, 4, 5):
+        for _ in range(20):
+            net.reinforce(*_pairs((0, partner)))
+    s03, s12 = net.strength_of(0, 3), net.strength_of(1, 2)
+    net.fade()
+    assert net.strength_of(0, 3) / s03 < net.strength_of(1, 2) / s12
 
 
 def test_record_outcome_moves_trust_with_failures_weighing_more():

@@ -113,6 +113,7 @@ class Organisation(mesa.Model):
             p.tie_decay,
             p.trust_memory,
             p.failure_weight,
+            p.tie_capacity,
         )
         self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)

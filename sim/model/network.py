@@ -33,6 +33,7 @@ class CollaborationNetwork:
         tie_decay: weekly fade of strength.
         memory: weekly fade of trust evidence.
         failure_weight: weight of a failed outcome against a success.
+        tie_capacity: tie strength a person holds before more ties crowd each other out.
     """
 
     def __init__(
@@ -43,8 +44,10 @@ class CollaborationNetwork:
         tie_decay: float,
         memory: float,
         failure_weight: float,
+        tie_capacity: float = 10.0,
     ) -> None:
         self.n_staff = n_staff
+        self.tie_capacity = tie_capacity
         self.department = department
         self.tie_gain = tie_gain
         self.tie_decay = tie_decay
@@ -106,9 +109,15 @@ class CollaborationNetwork:
         self.strength[rows] = 1.0 - (1.0 - self.strength[rows]) * keep
 
     def fade(self) -> None:
-        """Weekly decay of strength and of trust evidence."""
+        """Weekly decay of strength and of trust evidence. Ties compete for a person's time: a
+        tie fades faster the more tie strength its two people already hold, beyond
+        ``tie_capacity`` each, so only ties kept up by repeated contact stay strong and strength
+        keeps its information (it no longer saturates across the whole firm)."""
         n = self.n
-        self.strength[:n] *= 1.0 - self.tie_decay
+        u, v, strength = self.u[:n], self.v[:n], self.strength[:n]
+        held = np.bincount(u, strength, self.n_staff) + np.bincount(v, strength, self.n_staff)
+        crowding = 0.5 * (held[u] + held[v]) / self.tie_capacity
+        self.strength[:n] *= 1.0 - np.minimum(self.tie_decay * (1.0 + crowding), 1.0)
         self.r[:n] *= self.memory
         self.s[:n] *= self.memory
 

@@ -304,6 +304,16 @@ class Parameters:
         doc="Weekly fade of tie strength, whatever the distance "
         "(Catalini 2018: separation did not end collaboration).",
     )
+    tie_capacity: float = _p(
+        10.0,
+        1.0,
+        200.0,
+        unit="strength units/person",
+        group=BEHAV,
+        doc="Tie strength a person keeps up before ties compete for her time and fade faster "
+        "(people keep about 5 close and 15 good relationships: Hill and Dunbar 2003; "
+        "assumption for work ties).",
+    )
     tie_worth_weeks: float = _p(
         4.0,
         0.0,
