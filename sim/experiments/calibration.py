@@ -47,7 +47,7 @@ from sim.experiments.experiment import (
 from sim.model.randomness import child_seed
 from sim.results.stats import mean_interval
 from sim.runs.pool import local_pool
-from sim.runs.store import claim_folder, differing
+from sim.runs.store import claim_state_folder
 from sim.survey.instrument import TOLERANCE_PARAMETER, compare_with_peers, reanswer
 from sim.survey.population import run_survey
 
@@ -483,15 +483,7 @@ def _claim(e: Experiment, out: Path, fresh: bool) -> None:
         **e.identity(),
         "budget": e.budget,
     }
-    claim_folder(
-        out,
-        CALIBRATION_KIND,
-        state,
-        fresh,
-        lambda old, new: differing(old, new, IDENTITY_KEYS),
-        state_name="state.json",
-    )
-    (out / "state.json").write_text(json.dumps(state, indent=1))
+    claim_state_folder(out, CALIBRATION_KIND, state, fresh, IDENTITY_KEYS)
 
 
 def predict(

@@ -50,7 +50,7 @@ from sim.errors import UserError
 from sim.experiments.experiment import Evaluation, Experiment, Free, evaluate
 from sim.results.figures import save
 from sim.runs.pool import local_pool
-from sim.runs.store import claim_folder, differing
+from sim.runs.store import claim_state_folder
 from sim.survey.instrument import ITEMS
 
 METHODS = ("morris", "sobol")
@@ -597,15 +597,7 @@ def _claim(experiment: Experiment, method: str, budget: int, out: Path, fresh: b
     }
     state = json.loads(json.dumps(state, default=str))
     keys = [k for k in state if k not in ("kind", "experiment")]
-    claim_folder(
-        out,
-        SENSITIVITY_KIND,
-        state,
-        fresh,
-        lambda old, new: differing(old, new, keys),
-        state_name="state.json",
-    )
-    (out / "state.json").write_text(json.dumps(state, indent=1) + "\n")
+    claim_state_folder(out, SENSITIVITY_KIND, state, fresh, keys)
 
 
 def _problem(frees: tuple[Free, ...]) -> dict[str, Any]:

@@ -162,6 +162,20 @@ def claim_folder(
     return old
 
 
+def claim_state_folder(
+    out: Path, kind: str, state: dict[str, Any], fresh: bool, keys: Iterable[str]
+) -> None:
+    """:func:`claim_folder` for work whose whole identity is ``state`` (a calibration, a
+    sensitivity analysis): it resumes only when the ``keys`` of its recorded ``state.json`` are
+    the same, and the state is then (re)written."""
+    keys = list(keys)
+    claim_folder(out, kind, state, fresh, lambda old, new: differing(old, new, keys), STATE_FILE)
+    (out / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
+
+
+STATE_FILE = "state.json"
+
+
 def _read_state(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
