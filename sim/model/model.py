@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from sim.model import finance
-from sim.model import outcomes as reporters
+from sim.model import finance, outcomes
 from sim.model.agents import (
     CIO,
     CMO,
@@ -57,7 +56,6 @@ from sim.model.work import LOW_RISK, RequestPipeline
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
 OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
 OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
-SURVEY_MEMORY = 60  # weeks of history the survey can look back on
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
 INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
 CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
@@ -130,17 +128,14 @@ class Organisation(mesa.Model):
         self.pipeline = RequestPipeline(self)
         self._balance_the_economy()
         self.delivery_stopped = False
-        self.week_stats: dict[str, float] = reporters.empty_week()
+        self.week_stats: dict[str, float] = outcomes.empty_week()
         self.recent_deliveries: deque[tuple[int, int, str]] = deque()
         self.recent_routes: deque[tuple[int, str]] = deque()
-        # Weekly (marketing's trust in IT, IT's trust in marketing, IT priority) over the survey's
-        # window and a year before it, for questions that compare now with a year ago.
-        self.history: deque[tuple[float, float, float]] = deque(maxlen=SURVEY_MEMORY)
         self._seated_with: tuple | None = None
         self._seat_everyone()
         # The seed is recorded with the outcomes, so a row of Mesa's batch_run can be re-run.
         self.datacollector = mesa.DataCollector(
-            model_reporters={"seed": reporters.run_seed, **reporters.MODEL_REPORTERS}
+            model_reporters={"seed": outcomes.run_seed, **outcomes.MODEL_REPORTERS}
         )
         self.datacollector.collect(self)
 
@@ -306,7 +301,7 @@ class Organisation(mesa.Model):
         self.network.fade()
         self.trust_marketing_in_it.fade()
         self.trust_it_in_marketing.fade()
-        stats = reporters.empty_week()
+        stats = outcomes.empty_week()
         self._rotate()
         self.meet(stats)
         self.cmo_agent.meet(self.cio_agent, self.streams.week("leaders", week))
@@ -328,9 +323,6 @@ class Organisation(mesa.Model):
         self._serve_customers(stats, incidents)
         self._keep_accounts(stats, incidents)
         self.week_stats = stats
-        self.history.append(
-            (self.trust_marketing_in_it.value, self.trust_it_in_marketing.value, priority)
-        )
         self.running = self.steps < p.weeks
         self.datacollector.collect(self)
 
