@@ -18,7 +18,7 @@ from sim.model.data_flow import (
 
 
 def test_a_traditional_firm_starts_part_mature_and_in_debt():
-    flow = DataFlow()
+    flow = DataFlow(0.6, 70.0)
     assert flow.maturity == 0.6 and flow.debt == 70.0
 
 

@@ -485,7 +485,6 @@ def _after_experience(level: float, loss_aversion: float) -> float:
         spread=0.0,
         loss_aversion=loss_aversion,
         weight=0.1,
-        drift_per_week=0.0,
     )
     return base.mean_satisfaction()
 
@@ -505,16 +504,36 @@ def test_satisfaction_is_an_anchor_that_experience_adjusts():
     heavy = _uniform_base()
     light = _uniform_base()
     for base, weight in ((heavy, 0.5), (light, 0.05)):
-        base.experience(np.random.default_rng(1), 80.0, 0.0, 2.0, weight, 0.0)
+        base.experience(np.random.default_rng(1), 80.0, 0.0, 2.0, weight)
     assert 65.0 < light.mean_satisfaction() < heavy.mean_satisfaction()
 
 
-def test_expectations_rise_with_the_drift():
+def test_the_market_rises_so_a_firm_must_deliver_to_keep_pace():
+    from sim.model.customers import Offering
+
+    weekly = 100.0  # a traditional firm's delivered worth a week
+    idle, keeping, ahead = (Offering(2.5 / 52, weekly, 0.0015) for _ in range(3))
+    for _ in range(52):
+        keeping.add(weekly)
+        ahead.add(1.5 * weekly)
+        for o in (idle, keeping, ahead):
+            o.age()
+    assert idle.level(0.7, 0.7) == pytest.approx(70.0 - 2.5, abs=0.15)  # less a little ageing
+    assert keeping.level(0.7, 0.7) == pytest.approx(70.0, abs=0.01)
+    assert ahead.level(0.7, 0.7) > 70.0 + 1.0
+    # Late deliveries are worth less; maturity above its start adds personalisation.
+    late = Offering(2.5 / 52, weekly, 0.0)
+    late.add(weekly, 0.5)
+    assert late.stock == pytest.approx(0.5 * keeping.scale * weekly)
+    assert keeping.level(0.8, 0.7) > keeping.level(0.7, 0.7)
+
+
+def test_expectations_are_pulled_to_the_market_and_adapt_to_the_firm():
     base = _uniform_base()
     for _ in range(52):
-        base.experience(np.random.default_rng(1), 65.0, 0.0, 2.0, 0.1, 5.0 / 52)
-    assert base.market_expectation == pytest.approx(70.0)
-    assert base.expectation[: base.size].mean() > 66.0
+        base.experience(np.random.default_rng(1), 75.0, 0.0, 2.0, 0.1)
+    mean = base.expectation[: base.size].mean()
+    assert base.market_expectation < mean < 75.0
 
 
 def _churned(satisfaction: float, seed: int = 2) -> int:

@@ -12,9 +12,10 @@ by one rule in NumPy, never by per-customer Python.
   reaction to its gap from expectation, a shortfall weighing ``loss_aversion`` times a surplus
   (Anderson and Sullivan 1993; Mittal, Ross and Baldasare 1998).
 - Cumulative satisfaction is an anchor that each week's experience adjusts (Bolton 1998).
-- Rising expectations: expectations are pulled towards a market level that rises by
-  ``expectation_drift`` points a year, and adapt a little to what this firm delivers; a firm that
-  delivers nothing new loses about 3-4 CX points a year (Forrester US CX Index 2022-2024).
+- Rising expectations: the industry's offering improves by ``expectation_drift`` points a year,
+  so the firm's offering is kept relative to its market (:class:`Offering`): a firm that delivers
+  nothing new falls behind by the drift (Forrester US CX Index 2022-2024: 3-4 points a year).
+  Expectations are pulled towards the market's level and adapt a little to this firm.
 - Churn: weekly hazard falls log-linearly with satisfaction, calibrated to ``churn_monthly`` at the
   reference satisfaction. Acquisition: marketing effort plus word of mouth from promoters.
 """
@@ -23,15 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-START_LEVEL = 65.0  # offering level at week 0, on the 0-100 experience scale
+START_LEVEL = 70.0  # offering level at week 0, on the 0-100 experience scale
 REFERENCE_SATISFACTION = 62.0  # satisfaction at which churn equals churn_monthly
 DISCONFIRMATION_WEIGHT = 0.5  # weight of a surplus in this week's satisfaction
 MARKET_PULL = 0.05  # weekly pull of expectations towards the market's level
 OWN_ADAPTATION = 0.01  # weekly adaptation of expectations to this firm's experience
 EXPECTATION_SPREAD = 5.0  # spread of expectations between customers, index points
 MATURITY_BONUS = 8.0  # experience points of fully mature customer data (personalisation)
-FEATURE_SCALE = 0.008  # experience points per unit of delivered value x quality
-FEATURE_AGEING = 0.0015  # weekly loss of freshness of delivered features
 RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
 LTR_SCALE = 6.0  # satisfaction points per point of likelihood to recommend
 PROMOTER_LTR = 8.5  # a likelihood to recommend that rounds to 9 or 10
@@ -43,35 +42,52 @@ DETRACTOR_LTR = 6.5  # below this it rounds to 0-6
 COMPACT_AT_CHURNED_SHARE = 0.125
 
 
-REFERENCE_MARKETERS = 30  # marketing headcount that FEATURE_SCALE is set for
-
-
 class Offering:
-    """What the firm offers: the stock of delivered features, fading as they age.
+    """What the firm offers customers, relative to its market: the lead (positive) or lag of its
+    delivered features over the industry's, in experience points.
 
-    Each marketer owns a slice of the customer journey, so a delivery improves the experience in
-    proportion to the slice it touches: the gain per delivery scales with
-    ``REFERENCE_MARKETERS / n_marketers``, and firms of any size face rising expectations alike.
+    The industry's offering improves by ``expectation_drift`` points a year: that is the rate at
+    which customers' bar rises. A firm keeps pace by delivering what the industry does, so a unit
+    of delivered worth (value x quality x timeliness) is worth ``drift / reference inflow``
+    points, where the reference inflow is a traditional firm's delivery (``delivery_reference``
+    per raised request). Each week the stock loses the market's rise and a share ``ageing`` of
+    any lead or lag (features age; competitors copy; laggards are carried along by suppliers).
+    A traditional firm is therefore stationary by construction, a faster one builds a lead that
+    saturates at (extra inflow) / ageing, and one that delivers nothing falls behind by the drift
+    (the Forrester CX Index decline of 2022-2024 is the check of that, docs/model.md).
 
     Args:
-        n_marketers: marketing headcount of the firm.
+        drift_per_week: the market's rise, experience points a week.
+        reference_inflow: a traditional firm's delivered worth a week.
+        ageing: weekly share of a lead or lag lost.
+        lead: the firm's permanent standing over its market, experience points (what it built
+            before week 0; it does not age).
     """
 
-    def __init__(self, n_marketers: int = REFERENCE_MARKETERS) -> None:
+    def __init__(
+        self, drift_per_week: float, reference_inflow: float, ageing: float, lead: float = 0.0
+    ) -> None:
+        self.lead = lead
         self.stock = 0.0
         self.delivered_value = 0.0
-        self.scale = FEATURE_SCALE * REFERENCE_MARKETERS / max(n_marketers, 1)
+        self.erosion = drift_per_week
+        self.ageing = ageing
+        self.scale = drift_per_week / reference_inflow if reference_inflow > 0 else 0.0
 
-    def add(self, value_quality: float) -> None:
-        self.stock += self.scale * value_quality
+    def add(self, value_quality: float, timeliness: float = 1.0) -> None:
+        """A delivery of ``value_quality`` (value x quality), discounted by its ``timeliness``."""
+        self.stock += self.scale * value_quality * timeliness
         self.delivered_value += value_quality
 
     def age(self) -> None:
-        self.stock *= 1.0 - FEATURE_AGEING
+        self.stock = self.stock * (1.0 - self.ageing) - self.erosion
 
-    def level(self, maturity: float) -> float:
-        """Mean experience on the 0-100 scale, before noise and incidents."""
-        return START_LEVEL + self.stock + MATURITY_BONUS * (maturity - 0.3)
+    def level(self, maturity: float, maturity_at_start: float) -> float:
+        """Mean experience on the 0-100 scale, before noise and incidents: the market's level,
+        the firm's lead, and consistent personalisation from data maturity above its start."""
+        return (
+            START_LEVEL + self.lead + self.stock + MATURITY_BONUS * (maturity - maturity_at_start)
+        )
 
 
 class CustomerBase:
@@ -98,7 +114,6 @@ class CustomerBase:
         self.market_expectation = START_LEVEL
         # The CX index as last measured: the firm's reputation, which newcomers join with.
         self.reputation = START_LEVEL + 1.0
-        # Start near the steady state: loss aversion on noisy experience costs a few points.
         self._admit(n, rng, self.reputation)
         self.tenure[:n] = rng.integers(0, 260, n)
         # Scratch buffers reused every week (no per-step allocation of large arrays).
@@ -106,6 +121,22 @@ class CustomerBase:
         self._work = np.zeros(cap, dtype=np.float32)
         self._work2 = np.zeros(cap, dtype=np.float32)
         self._mask = np.zeros(cap, dtype=bool)
+
+    def settle(
+        self,
+        rng: np.random.Generator,
+        levels: np.ndarray,
+        spread: float,
+        loss_aversion: float,
+        weight: float,
+    ) -> None:
+        """Bring satisfaction and expectations to their steady state at the starting experience
+        before week 0: a week of experience at each of ``levels``, nobody leaving or joining.
+        Without it the firm's CX moved for a year after set-up (loss aversion on noisy experience
+        costs points that no starting value guessed), and its customers with it."""
+        for level in levels:
+            self.experience(rng, float(level), spread, loss_aversion, weight)
+        self.summary()
 
     @property
     def n_active(self) -> int:
@@ -172,7 +203,6 @@ class CustomerBase:
         spread: float,
         loss_aversion: float,
         weight: float,
-        drift_per_week: float,
     ) -> None:
         """One week of experience, disconfirmation, satisfaction and expectation updates.
 
@@ -199,7 +229,6 @@ class CustomerBase:
         s *= 1.0 - weight
         gap *= weight
         s += gap
-        self.market_expectation += drift_per_week
         # e += pull (market - e) + adaptation (x - e), in place: gap and x are free again.
         np.subtract(self.market_expectation, e, out=gap)
         gap *= MARKET_PULL

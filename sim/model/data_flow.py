@@ -26,8 +26,8 @@ PAYDOWN = 0.04  # share of debt that IT's own work pays down per week at full sh
 class DataFlow:
     """The firm's data maturity and integration debt."""
 
-    maturity: float = 0.6  # about where a traditional firm settles (steady state, no warm-up)
-    debt: float = 70.0
+    maturity: float  # 0-1; starts at Parameters.start_maturity
+    debt: float  # units of integration debt; starts at Parameters.start_debt
 
     def integrate(self, quality: float) -> None:
         """An integrated delivery feeds the shared customer data."""

@@ -56,6 +56,10 @@ from sim.model.work import LOW_RISK, RequestPipeline
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
 OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
 OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
+# Weeks of experience the customers have before week 0 (no churn, no newcomers): a year brings
+# satisfaction and expectations to their steady state at the starting experience (a numerical
+# warm-up of the customer arrays, not a mechanism).
+SETTLE_WEEKS = 52
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
 INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
 CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
@@ -116,8 +120,14 @@ class Organisation(mesa.Model):
         self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.ledger = ExperienceLedger(len(self.staff))
-        self.data_flow = DataFlow()
-        self.offering = Offering(p.n_marketers)
+        self.data_flow = DataFlow(p.start_maturity, p.start_debt)
+        self.maturity_at_start = p.start_maturity
+        # A traditional firm's delivered worth a week: the industry's pace, which the market's
+        # offering keeps (see Offering).
+        reference = p.delivery_reference * p.request_rate * max(self.n_joined_marketers, 1)
+        self.offering = Offering(
+            p.expectation_drift / 52.0, reference, p.feature_ageing, p.offering_lead
+        )
         self.customers = CustomerBase(p.n_customers, self.streams["customers"])
         self.customer_summary = self.customers.summary()
         self.accounts = finance.Accounts()
@@ -146,17 +156,24 @@ class Organisation(mesa.Model):
         rest), and the rest of the firm's overheads are what leaves ``operating_margin`` at
         set-up, given revenue, the cost of goods and marketing's and IT's own costs."""
         p = self.p
+        usual = self._incident_rate(self.pipeline.priority_share(), 0)
+        self.cio_agent.usual_incidents = self.cio_agent.alarm = usual
+        # Customers settle at the starting experience, the usual incidents included.
+        rng = self.streams["customers"]
+        start = self.offering.level(p.start_maturity, p.start_maturity)
+        levels = start - p.incident_hit * rng.poisson(usual, SETTLE_WEEKS)
+        spread = p.experience_spread + p.silo_spread * (1.0 - p.start_maturity)
+        self.customers.settle(rng, levels, spread, p.loss_aversion, p.satisfaction_weight)
+        self.customer_summary = self.customers.summary()
         expected = self.customers.expected_churn(p.churn_monthly, p.churn_sensitivity)
         word_of_mouth = p.word_of_mouth * self.customer_summary["promoters"]
         # New customers a week from marketing's delivery, at a traditional firm's delivery.
         self.base_acquisition = max(expected - word_of_mouth, 0.0)
         self.delivery_pace = p.delivery_reference  # value per raised request, smoothed weekly
-        self.maturity_at_start = self.data_flow.maturity
         self.demand_shock = 0.0  # log multiplier of demand: AR(1), see _serve_customers
+        self.competition = 0.0  # log multiplier of churn from competitors' moves: AR(1)
         revenue = self.customers.n_active * p.revenue_per_customer
         salaries, it_run, saas, _ = self._own_costs()
-        usual = self._incident_rate(self.pipeline.priority_share(), 0)
-        self.cio_agent.usual_incidents = self.cio_agent.alarm = usual
         incidents = finance.INCIDENT_COST * usual
         own = salaries + it_run + saas + incidents
         # A firm too small to carry its marketing and IT at that margin gets no overheads.
@@ -514,11 +531,9 @@ class Organisation(mesa.Model):
         rng = self.streams.week("customers", self.steps)
         cust = self.customers
         maturity = self.data_flow.maturity
-        level = self.offering.level(maturity) - p.incident_hit * incidents
+        level = self.offering.level(maturity, self.maturity_at_start) - p.incident_hit * incidents
         spread = p.experience_spread + p.silo_spread * (1.0 - maturity)
-        cust.experience(
-            rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
-        )
+        cust.experience(rng, level, spread, p.loss_aversion, p.satisfaction_weight)
         before = cust.n_active
         # The firm's demand shock (demand, competitors): AR(1) in logs around zero.
         rho = p.demand_persistence
@@ -527,10 +542,7 @@ class Organisation(mesa.Model):
         self.demand_shock = rho * self.demand_shock + innovation * shock
         # What marketing delivered, by value x quality x timeliness, per request it raises:
         # smoothed over about a quarter, against what a traditional firm delivers.
-        delivered = sum(
-            r.value * r.quality * math.exp(-r.time_to_market / p.timeliness_weeks)
-            for r in self.pipeline.delivered_this_week
-        )
+        delivered = sum(r.worth(p.timeliness_weeks) for r in self.pipeline.delivered_this_week)
         raising = max(p.request_rate * max(self.n_joined_marketers, 1), 1e-9)
         self.delivery_pace += (delivered / raising - self.delivery_pace) / TRAILING_WEEKS
         pace = max(self.delivery_pace, 0.0) / p.delivery_reference
@@ -540,8 +552,15 @@ class Organisation(mesa.Model):
             self.base_acquisition * pace**p.delivery_elasticity * math.exp(self.demand_shock)
             + p.word_of_mouth * promoters
         )
+        # Competitors' moves (offers, launches, price cuts) pull customers away whatever this
+        # firm's experience: an AR(1) in the log of the churn hazard, independent of demand.
+        rho = p.competition_persistence
+        innovation = p.competition_shock_sd * math.sqrt(1.0 - rho * rho)
+        shock = float(self.streams.week("competition", self.steps).standard_normal())
+        self.competition = rho * self.competition + innovation * shock
+        churn_now = min(p.churn_monthly * math.exp(self.competition), 0.99)
         left = cust.churn_and_acquire(
-            self.streams.week("churn", self.steps), p.churn_monthly, p.churn_sensitivity, new_mean
+            self.streams.week("churn", self.steps), churn_now, p.churn_sensitivity, new_mean
         )
         stats["churned"] = float(left)
         stats["churn"] = left / before if before else 0.0

@@ -68,6 +68,36 @@ class Parameters:
     n_customers: int = _p(
         10_000, 100, 2_000_000, unit="customers", group=STRUCT, doc="Active customers at week 0."
     )
+    offering_lead: float = _p(
+        0.0,
+        -30.0,
+        30.0,
+        unit="experience points",
+        group=STRUCT,
+        doc="How far the firm's offering stands above (or below) its market's at week 0, from "
+        "what it built before: brand, product, stores, service. It is permanent (the delivered "
+        "lead of the Offering is what ages) and the firm starts in balance at it, so firms that "
+        "differ in it differ in CX level, not in growth.",
+    )
+    start_maturity: float = _p(
+        0.70,
+        0.0,
+        1.0,
+        unit="share",
+        group=STRUCT,
+        doc="Data maturity at week 0: where a traditional firm's integrated deliveries, silos and "
+        "debt balance at the defaults (measured over weeks 260-520 of 4 seeds: 0.70; "
+        "docs/model.md, the starting state).",
+    )
+    start_debt: float = _p(
+        58.0,
+        0.0,
+        200.0,
+        unit="silo units",
+        group=STRUCT,
+        doc="Integration debt at week 0: a traditional firm's long-run debt at the defaults "
+        "(measured as start_maturity is; docs/model.md, the starting state).",
+    )
     weeks: int = _p(
         156,
         1,
@@ -226,14 +256,26 @@ class Parameters:
 
     # --- environment
     expectation_drift: float = _p(
-        5.0,
+        2.5,
         0.0,
         20.0,
         unit="index points/year",
         group=ENV,
-        doc="Upward drift of customer expectations; a firm that delivers "
-        "nothing new loses about 3-4 CX points a year "
-        "(Forrester CX Index 2022-2024).",
+        doc="How far the industry's offering, and with it customers' bar, rises a year: a firm "
+        "delivering at delivery_reference keeps pace, one that delivers nothing falls behind "
+        "by this much experience. 2.5 makes a firm that stops delivering lose 3.4 CX points a "
+        "year (6 seeds, weeks 52-156), against 3-4 in the Forrester CX Index 2022-2024 "
+        "(checked, not fitted: delivery_stop_week runs, docs/model.md).",
+    )
+    feature_ageing: float = _p(
+        0.0015,
+        0.0,
+        0.1,
+        unit="1/week",
+        group=ENV,
+        doc="Weekly share of a firm's lead (or lag) over its market that is lost as features "
+        "age and competitors copy them: 0.0015 is a half-life of about 9 years, so a lead "
+        "built in three years mostly stays (an assumption; no source measures it).",
     )
     delivery_stop_week: int = _p(
         0,
@@ -787,6 +829,26 @@ class Parameters:
         group=ENV,
         doc="Weekly autocorrelation of the demand shock (AR(1)): a shock halves in about 8 "
         "months (assumption).",
+    )
+    competition_shock_sd: float = _p(
+        0.1,
+        0.0,
+        2.0,
+        unit="log points",
+        group=ENV,
+        doc="Standard deviation of competitors' pull on a firm's customers, a log multiplier of "
+        "its churn hazard (AR(1)) independent of its own experience and of demand. 0.1 moves "
+        "a year's churn by about a tenth either way (assumption: with the demand shock it keeps "
+        "a firm's yearly revenue growth volatility about 0.10-0.15, inside the 0.10-0.20 of "
+        "large firms, Comin and Philippon 2005).",
+    )
+    competition_persistence: float = _p(
+        0.98,
+        0.0,
+        0.9999,
+        unit="per week",
+        group=ENV,
+        doc="Weekly autocorrelation of the competition shock (as demand_persistence).",
     )
     salary: float = _p(
         2_000.0,

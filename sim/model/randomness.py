@@ -26,6 +26,7 @@ PROCESSES = (
     "customers",
     "churn",
     "demand",
+    "competition",
     "staff",
     "survey",
     "population",

@@ -90,6 +90,16 @@ class Request:
     def time_to_market(self) -> int:
         return self.delivered_week - self.raised_week
 
+    def timeliness(self, timeliness_weeks: float) -> float:
+        """The share of its worth a delivery keeps after its time to market (an e-folding time
+        of ``timeliness_weeks``): a campaign or feature that comes late meets less demand."""
+        return math.exp(-self.time_to_market / timeliness_weeks)
+
+    def worth(self, timeliness_weeks: float) -> float:
+        """What the delivery is worth to customers and to marketing's campaigns: value x quality
+        x timeliness."""
+        return self.value * self.quality * self.timeliness(timeliness_weeks)
+
 
 class RequestPipeline:
     """The queue of marketing requests and the weekly flow through it.
@@ -436,7 +446,7 @@ class RequestPipeline:
         req.delivered_week = week
         self.delivered_this_week.append(req)
         late = week > req.due_week
-        m.offering.add(req.value * req.quality)
+        m.offering.add(req.value * req.quality, req.timeliness(m.p.timeliness_weeks))
         people = [req.requester, m.cmo]
         m.ledger.add("delivered", people)
         if integrated:

@@ -31,6 +31,7 @@ from sim.survey.instrument import ITEMS, compare_with_peers
 
 DISTRIBUTIONS = {
     "lognormal": ("median", "sigma", "low", "high"),
+    "normal": ("mean", "sd", "low", "high"),
     "uniform": ("low", "high"),
     "loguniform": ("low", "high"),
     "choice": ("values", "weights"),
@@ -69,6 +70,14 @@ class Population:
         firms: list[dict[str, Any]] = [dict(self.fixed) for _ in range(n_firms)]
         for name, spec in self.draws.items():
             rng = stream(seed, "population", name)
+            if "per" in spec:  # a ratio to a parameter drawn before it, e.g. IT staff per marketer
+                z = rng.standard_normal(n_firms)
+                ratios = np.exp(np.log(spec["median"]) + spec["sigma"] * z)
+                is_int = field_type(FIELDS[name]) is int
+                for firm, ratio in zip(firms, ratios, strict=True):
+                    value = min(max(ratio * firm[spec["per"]], spec["low"]), spec["high"])
+                    firm[name] = round(value) if is_int else float(value)
+                continue
             for firm, value in zip(firms, _sample(name, spec, n_firms, rng), strict=True):
                 firm[name] = value
         for firm in firms:
@@ -119,8 +128,8 @@ def load_population(ref: str, relative_to: Path | None = None) -> Population:
     for name in [*fixed, *draws]:
         if name not in FIELDS:
             raise ScenarioError(f"{where}: {unknown_message(name)}")
-    for name, spec in draws.items():
-        _check_spec(name, spec, f"{where}: [draw.{name}]")
+    for k, (name, spec) in enumerate(draws.items()):
+        _check_spec(name, spec, f"{where}: [draw.{name}]", [*fixed, *list(draws)[:k]])
     population = Population(
         str(data.get("name", path.stem)),
         str(data.get("description", "")),
@@ -137,17 +146,23 @@ def load_population(ref: str, relative_to: Path | None = None) -> Population:
     return population
 
 
-def _check_spec(name: str, spec: Any, where: str) -> None:
+def _check_spec(name: str, spec: Any, where: str, drawn_before: Sequence[str] = ()) -> None:
     if not isinstance(spec, dict) or spec.get("dist") not in DISTRIBUTIONS:
         raise ScenarioError(f"{where}: needs dist = one of {', '.join(DISTRIBUTIONS)}")
     needed = DISTRIBUTIONS[spec["dist"]]
     missing = [k for k in needed if k not in spec]
-    extra = [k for k in spec if k not in (*needed, "dist")]
+    optional = ("per",) if spec["dist"] == "lognormal" else ()
+    extra = [k for k in spec if k not in (*needed, *optional, "dist")]
     if missing or extra:
         raise ScenarioError(
             f"{where}: dist {spec['dist']!r} takes {', '.join(needed)}"
             + (f"; missing {', '.join(missing)}" if missing else "")
             + (f"; unknown {', '.join(extra)}" if extra else "")
+        )
+    if "per" in spec and spec["per"] not in drawn_before:
+        raise ScenarioError(
+            f"{where}: per = {spec['per']!r} must name a parameter drawn above this one "
+            f"(drawn above: {', '.join(drawn_before) or 'none'})"
         )
     if spec["dist"] == "choice" and len(spec["values"]) != len(spec["weights"]):
         raise ScenarioError(f"{where}: values and weights differ in length")
@@ -168,6 +183,10 @@ def _sample(name: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -
     if dist == "lognormal":
         values = np.exp(np.log(spec["median"]) + spec["sigma"] * rng.standard_normal(n))
         values = np.clip(values, spec["low"], spec["high"])
+    elif dist == "normal":
+        values = np.clip(
+            spec["mean"] + spec["sd"] * rng.standard_normal(n), spec["low"], spec["high"]
+        )
     elif dist == "uniform":
         values = rng.uniform(spec["low"], spec["high"], n)
     elif dist == "loguniform":
