@@ -24,7 +24,6 @@ LEVER_SCENARIOS = {
     "joint_planning": {"joint_planning": True},
     "it_involved_early": {"it_involved_early": True},
     "governance_agility": {"governance_agility": 0.8},
-    "expectation_drift": {"expectation_drift": 10.0},
     "guidelines": {"saas_policy": "guidelines"},
     "role_rotation": {"role_rotation": 0.3},
 }
@@ -69,7 +68,6 @@ REWORK = ("mean_requests_reworked", "mean_requests_raised")
         ("it_involved_early", "mean_saas_share", None, -1, "IT can offer a solution in time"),
         ("governance_agility", "mean_time_to_market", None, -1, "light governance: faster"),
         ("governance_agility", "mean_incidents", None, +1, "fewer checks: more incidents"),
-        ("expectation_drift", "cx_index", None, -1, "faster-rising expectations: lower CX"),
         ("guidelines", "integration_debt", None, -1, "guidelines make SaaS integrable"),
         ("guidelines", "mean_time_to_market", None, -1, "allowed SaaS is quick"),
         ("role_rotation", "mean_fluency", None, +1, "a month a year in the other department"),

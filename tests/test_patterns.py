@@ -7,6 +7,8 @@ through its own path (contacts and ties; requirement clarity; priority).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -27,6 +29,23 @@ def effect(runs, scenario: str, outcome: str, control: str = "baseline"):
 @pytest.mark.parametrize("lever", ["shared_metrics", "colocation", "hybrid_hires"])
 def test_headline_lever_raises_cx_at_week_156(paired_runs, lever):
     require_effect(effect(paired_runs, lever, "cx_index"), +1, f"{lever}: CX index at week 156")
+
+
+def _effect_bounds() -> list[dict]:
+    from sim.datafiles import read_toml
+
+    path = Path(__file__).parents[1] / "experiments" / "effect_bounds.toml"
+    return read_toml(path, ValueError)[0]["bound"]
+
+
+@pytest.mark.parametrize("lever", ["shared_metrics", "colocation", "hybrid_hires"])
+@pytest.mark.parametrize("bound", _effect_bounds(), ids=lambda b: b["outcome"])
+def test_headline_lever_effect_stays_inside_how_far_real_firms_move(paired_runs, lever, bound):
+    """Each headline lever's paired effect at week 156 stays below the sourced bound of
+    experiments/effect_bounds.toml (its mean, and its interval's upper end within 1.5x)."""
+    diff = effect(paired_runs, lever, bound["outcome"])
+    assert diff.mean <= bound["max"], f"{lever} {bound['outcome']}: {diff} ({bound['source']})"
+    assert diff.high <= 1.5 * bound["max"], f"{lever} {bound['outcome']}: {diff}"
 
 
 def test_colocation_acts_through_contacts_and_ties(paired_runs):

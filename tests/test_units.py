@@ -521,6 +521,11 @@ def test_the_market_rises_so_a_firm_must_deliver_to_keep_pace():
     assert idle.level(0.7, 0.7) == pytest.approx(70.0 - 2.5, abs=0.15)  # less a little ageing
     assert keeping.level(0.7, 0.7) == pytest.approx(70.0, abs=0.01)
     assert ahead.level(0.7, 0.7) > 70.0 + 1.0
+    # A faster-rising market leaves a firm that delivers nothing further behind.
+    idle_fast = Offering(10.0 / 52, weekly, 0.0015)
+    for _ in range(52):
+        idle_fast.age()
+    assert idle_fast.level(0.7, 0.7) < idle.level(0.7, 0.7) - 5.0
     # Late deliveries are worth less; maturity above its start adds personalisation.
     late = Offering(2.5 / 52, weekly, 0.0)
     late.add(weekly, 0.5)

@@ -182,10 +182,6 @@ def ledger_counts(
     it_closed_cmo = one("delivered_it", cmo) + one("unmet", cmo)
     all_closed_cmo = one("delivered", cmo) + one("unmet", cmo)
     it_closed_cio = one("delivered_it", cio) + one("unmet", cio)
-    # Ready for a digital future, as the CIO sees it: go-lives integrated and on time, in a week
-    # without a production incident (the ledger keeps weeks, so the join is week by week).
-    calm = ledger.weekly("incidents")[cio] == 0
-    clean = float((ledger.weekly("delivered_integrated_on_time")[cio] * calm).sum())
     use = ledger.weekly("unintegrated_use")[people]
     struggling = np.count_nonzero(use >= TOOL_IN_USE, axis=1).astype(float)
     return {
@@ -193,9 +189,16 @@ def ledger_counts(
             one("it_friction", cio) + one("saas_live", cio),
             it_closed_cio + one("saas_live", cio),
         ),
-        ("need_alignment", "CMO"): (one("underdelivered", cmo), all_closed_cmo),
+        # Symmetric with the CIO's: the dealings with the other side that showed misalignment,
+        # here IT's under-deliveries and the needs marketing had to meet around IT.
+        ("need_alignment", "CMO"): (
+            one("underdelivered", cmo) + one("saas_live", cmo),
+            it_closed_cmo + one("saas_live", cmo),
+        ),
+        # Ready for a digital future, as the CIO sees it: how much of what went live is on the
+        # integrated stack that IT runs (a SaaS tool bought around IT is a silo).
         ("ready_digital", "CIO"): (
-            np.array([clean]),
+            one("delivered_it", cio),
             one("delivered_it", cio) + one("saas_live", cio),
         ),
         ("ready_digital", "CMO"): (one("delivered_working", cmo), all_closed_cmo),
