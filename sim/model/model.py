@@ -120,15 +120,27 @@ class Organisation(mesa.Model):
         self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
         self.ledger = ExperienceLedger(len(self.staff))
-        self.data_flow = DataFlow(p.start_maturity, p.start_debt)
+        self.data_flow = DataFlow(
+            p.start_maturity,
+            p.start_debt,
+            p.integrated_gain,
+            p.silo_loss,
+            p.debt_drag,
+            p.debt_paydown,
+        )
         self.maturity_at_start = p.start_maturity
         # A traditional firm's delivered worth a week: the industry's pace, which the market's
         # offering keeps (see Offering).
         reference = p.delivery_reference * p.request_rate * max(self.n_joined_marketers, 1)
         self.offering = Offering(
-            p.expectation_drift / 52.0, reference, p.feature_ageing, p.offering_lead
+            p.expectation_drift / 52.0,
+            reference,
+            p.feature_ageing,
+            p.offering_lead,
+            p.market_level,
+            p.maturity_experience_bonus,
         )
-        self.customers = CustomerBase(p.n_customers, self.streams["customers"])
+        self.customers = CustomerBase(p.n_customers, self.streams["customers"], p)
         self.customer_summary = self.customers.summary()
         self.accounts = finance.Accounts()
         # Subscriptions marketing already holds at week 0: a year of a third of its requests.

@@ -286,6 +286,18 @@ class Parameters:
         doc="Week from which the firm delivers nothing new (0 = never); "
         "a stress test for rising expectations.",
     )
+    market_level: float = _p(
+        70.0,
+        0.0,
+        100.0,
+        unit="index points",
+        group=ENV,
+        doc="Experience level of the firm's market (the industry's offering) on the 0-100 "
+        "experience scale: what a firm level with its market offers at the starting data "
+        "maturity, and where customers' expectations are pulled (the offering is kept relative "
+        "to the market, so the level stays put while the market rises). 70 puts a default "
+        "firm's CX index at about 65.6 at set-up (assumption).",
+    )
 
     # --- behaviour: contacts and ties (docs/model.md: office and contacts) ----------------------
     contact_p0: float = _p(
@@ -865,6 +877,155 @@ class Parameters:
         unit="share",
         group=BEHAV,
         doc="Pay premium of a hybrid hire (Burning Glass 2019: 20-40%).",
+    )
+
+    # --- behaviour: customers' expectations and recommendation (docs/model.md: customers) ------
+    reference_satisfaction: float = _p(
+        62.0,
+        0.0,
+        100.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Satisfaction at which a customer's churn hazard is churn_monthly and her likelihood "
+        "to recommend is 7.5 before her own bias (assumption: where the 0-100 scale meets the "
+        "churn benchmark).",
+    )
+    disconfirmation_weight: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Weight of a surplus of experience over expectation in this week's satisfaction; a "
+        "shortfall weighs loss_aversion times as much (expectation-disconfirmation, Oliver "
+        "1980; the size is an assumption).",
+    )
+    expectation_pull: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly pull of each customer's expectation towards the market's level "
+        "(market_level) (assumption).",
+    )
+    expectation_adaptation: float = _p(
+        0.01,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly adaptation of each customer's expectation to the experience this firm gives "
+        "her (assumption).",
+    )
+    expectation_spread: float = _p(
+        5.0,
+        0.0,
+        50.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Spread (sd) of expectations between customers, and of a newcomer's starting "
+        "satisfaction around the firm's reputation (assumption).",
+    )
+    maturity_experience_bonus: float = _p(
+        8.0,
+        0.0,
+        50.0,
+        unit="index points per unit maturity",
+        group=BEHAV,
+        doc="Experience points of fully mature customer data (personalisation), counted from "
+        "the starting maturity (assumption).",
+    )
+    recommend_spread: float = _p(
+        1.5,
+        0.0,
+        5.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Spread (sd) of customers' fixed bias on the 0-10 likelihood-to-recommend scale "
+        "(assumption).",
+    )
+    ltr_scale: float = _p(
+        6.0,
+        0.1,
+        50.0,
+        unit="index points per LTR point",
+        group=BEHAV,
+        doc="Satisfaction points per point of likelihood to recommend (0-10) (assumption).",
+    )
+    promoter_ltr: float = _p(
+        8.5,
+        0.0,
+        10.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Likelihood to recommend from which a customer is a promoter: one that rounds to 9 "
+        "or 10 (the NPS definition).",
+    )
+    detractor_ltr: float = _p(
+        6.5,
+        0.0,
+        10.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Likelihood to recommend below which a customer is a detractor: one that rounds to "
+        "0-6 (the NPS definition); keep it below promoter_ltr.",
+    )
+
+    # --- behaviour: data flow (docs/model.md: data flow) --------------------------------------
+    integrated_gain: float = _p(
+        0.012,
+        0.0,
+        0.5,
+        unit="maturity per delivery",
+        group=BEHAV,
+        doc="Data maturity gained per integrated IT delivery of quality 1, scaled by "
+        "(1 - maturity) (assumption).",
+    )
+    silo_loss: float = _p(
+        0.010,
+        0.0,
+        0.5,
+        unit="share of maturity per silo",
+        group=BEHAV,
+        doc="Share of data maturity lost per SaaS silo of weight 1 (assumption).",
+    )
+    debt_drag: float = _p(
+        0.0001,
+        0.0,
+        0.01,
+        unit="share of maturity per debt unit/week",
+        group=BEHAV,
+        doc="Weekly share of data maturity lost per unit of integration debt (assumption).",
+    )
+    debt_paydown: float = _p(
+        0.04,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Share of integration debt that IT's own (non-marketing) work pays down a week when "
+        "all of IT's effort is its own (assumption).",
+    )
+    guidelines_silo_weight: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="silo units",
+        group=BEHAV,
+        doc="Damage (to maturity, debt and IT's trust) of one SaaS tool bought under "
+        "saas_policy='guidelines', relative to one bought against the rules or with no rules "
+        "(1 by definition): guidelines require export APIs and a data standard (assumption).",
+    )
+    guidelines_violation_share: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of SaaS purchases under guidelines that break the company's standards; under "
+        "'forbid' any purchase does and with no guidelines nobody knows the standards (1 by "
+        "definition) (assumption).",
     )
 
     # --- the survey instrument (docs/survey.md) -------------------------------------------

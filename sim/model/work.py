@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import EMBEDDED, HYBRID, SPEED
-from sim.model.data_flow import SILO_WEIGHT, VIOLATION_SHARE
+from sim.model.data_flow import silo_weight, violation_share
 from sim.model.knowledge import effective_fluency
 from sim.model.network import TIE_THRESHOLD
 
@@ -304,7 +304,7 @@ class RequestPipeline:
             self.saas_pending.append(req)
             policy = m.lever("saas_policy")
             ledger.add("routed_saas", [req.requester, m.cmo, m.cio])
-            if req.u[U_VIOLATION] < VIOLATION_SHARE[policy]:
+            if req.u[U_VIOLATION] < violation_share(m.p, policy):
                 ledger.add("violation", [req.requester, m.cmo, m.cio])
                 ledger.add("bad_interaction", m.cio)
             return
@@ -434,7 +434,7 @@ class RequestPipeline:
             skill = float(m.staff.tech_skill[req.requester])
             noise = 0.35 * (req.u[U_QUALITY] - 0.5)  # uniform noise, sd about 0.1
             req.quality = float(np.clip(0.5 + 0.25 * skill + noise, 0.1, 1.0))
-            m.data_flow.silo(SILO_WEIGHT[m.lever("saas_policy")])
+            m.data_flow.silo(silo_weight(m.p, m.lever("saas_policy")))
             m.saas_tools += 1.0
             m.saas_owned[req.requester] += 1.0
             self._deliver(req, integrated=False)
@@ -470,7 +470,7 @@ class RequestPipeline:
             # A working tool that IT will have to integrate: a success for marketing, a failure
             # in IT's eyes whenever it broke the standards.
             m.trust_marketing_in_it.record(0.0, 0.0)
-            m.trust_it_in_marketing.record(0.0, 0.5 * SILO_WEIGHT[m.lever("saas_policy")])
+            m.trust_it_in_marketing.record(0.0, 0.5 * silo_weight(m.p, m.lever("saas_policy")))
 
     def _record_delivery(self, req: Request, late: bool) -> None:
         """What an IT delivery was in the eyes of the requester and the two leaders, for the
