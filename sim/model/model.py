@@ -51,18 +51,14 @@ from sim.model.office import ContactSampler, interleave, plan_office
 from sim.model.parameters import ParameterError, Parameters
 from sim.model.randomness import Streams
 from sim.model.trust import DepartmentTrust
-from sim.model.work import LOW_RISK, RequestPipeline
+from sim.model.work import RequestPipeline
 
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
-OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
-OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
 # Weeks of experience the customers have before week 0 (no churn, no newcomers): a year brings
 # satisfaction and expectations to their steady state at the starting experience (a numerical
 # warm-up of the customer arrays, not a mechanism).
 SETTLE_WEEKS = 52
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
-INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
-CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
 
 
 class Organisation(mesa.Model):
@@ -143,8 +139,8 @@ class Organisation(mesa.Model):
         self.customers = CustomerBase(p.n_customers, self.streams["customers"], p)
         self.customer_summary = self.customers.summary()
         self.accounts = finance.Accounts()
-        # Subscriptions marketing already holds at week 0: a year of a third of its requests.
-        self.saas_tools = 0.3 * p.request_rate * p.n_marketers * 52
+        # Subscriptions marketing already holds at week 0: a year of a share of its requests.
+        self.saas_tools = p.start_saas_share * p.request_rate * p.n_marketers * 52
         self.saas_owned = np.zeros(len(self.staff))
         self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
         self.pipeline = RequestPipeline(self)
@@ -186,7 +182,7 @@ class Organisation(mesa.Model):
         self.competition = 0.0  # log multiplier of churn from competitors' moves: AR(1)
         revenue = self.customers.n_active * p.revenue_per_customer
         salaries, it_run, saas, _ = self._own_costs()
-        incidents = finance.INCIDENT_COST * usual
+        incidents = p.incident_cost * usual
         own = salaries + it_run + saas + incidents
         # A firm too small to carry its marketing and IT at that margin gets no overheads.
         self.overheads = max(revenue * (p.gross_margin - p.operating_margin) - own, 0.0)
@@ -200,11 +196,9 @@ class Organisation(mesa.Model):
         leaders = np.count_nonzero(joined & (st.role == LEAD))
         it_staff = int(np.count_nonzero(joined & (st.department == IT) & (st.role != LEAD)))
         salaries = p.salary * (np.count_nonzero(joined) - leaders)
-        salaries += finance.LEADER_SALARY_MULTIPLE * p.salary * leaders
-        it_run = (
-            finance.IT_RUN_SHARE * p.salary * it_staff + finance.DEBT_COST * self.data_flow.debt
-        )
-        saas = finance.SAAS_SUBSCRIPTION * self.saas_tools
+        salaries += p.leader_salary_multiple * p.salary * leaders
+        it_run = p.it_run_share * p.salary * it_staff + p.debt_cost * self.data_flow.debt
+        saas = p.saas_subscription_cost * self.saas_tools
         return float(salaries), float(it_run), float(saas), it_staff
 
     def revenue_per_customer(self) -> float:
@@ -279,7 +273,7 @@ class Organisation(mesa.Model):
         self.seating = plan_office(p.office_layout, marketing_side, it_side, len(st))
         if previous_floor is not None:
             changed = np.count_nonzero(previous_floor.floor_of != self.seating.floor_of)
-            self.accounts.one_off += finance.DESK_MOVE_COST * changed
+            self.accounts.one_off += p.desk_move_cost * changed
         width, height = self.seating.grid_size
         self.office = OrthogonalMooreGrid((width, height), torus=False, random=self.random)
         for agent in self.employees:
@@ -476,19 +470,19 @@ class Organisation(mesa.Model):
         rng = self.streams.week("occasions", self.steps)
         rate = self.lever("joint_occasions") / WEEKS_PER_MONTH
         n_occ = int(rng.poisson(rate)) if rate > 0 else 0
-        st = self.staff
+        st, p = self.staff, self.p
+        encounters = p.occasion_encounters
         pairs_i, pairs_j = [], []
         for _ in range(n_occ):
-            attend = present & (rng.random(len(st)) < OCCASION_ATTENDANCE)
+            attend = present & (rng.random(len(st)) < p.occasion_attendance)
             mk = np.flatnonzero(attend & (st.department == MARKETING))
             it = np.flatnonzero(attend & (st.department == IT))
             if mk.size == 0 or it.size == 0:
                 continue
-            pairs_i.append(np.repeat(mk, OCCASION_ENCOUNTERS))
-            pairs_j.append(it[rng.integers(0, it.size, mk.size * OCCASION_ENCOUNTERS)])
+            pairs_i.append(np.repeat(mk, encounters))
+            pairs_j.append(it[rng.integers(0, it.size, mk.size * encounters)])
             self.accounts.one_off += attend.sum() * (
-                finance.OCCASION_COST
-                + finance.OCCASION_HOURS * self.p.salary / finance.HOURS_PER_WEEK
+                p.occasion_cost + p.occasion_hours * p.salary / finance.HOURS_PER_WEEK
             )
         if not pairs_i:
             empty = np.zeros(0, dtype=np.int64)
@@ -517,7 +511,7 @@ class Organisation(mesa.Model):
         stats["it_priority"] = priority
         # Marketers live with their SaaS tools: each week of use of an unintegrated tool.
         st = self.staff
-        self.saas_owned *= 1.0 - finance.SAAS_RETIREMENT
+        self.saas_owned *= 1.0 - 1.0 / self.p.saas_life_weeks
         users = self.marketing_rows[st.joined[self.marketing_rows]]
         self.ledger.add("unintegrated_use", users, self.saas_owned[users])
 
@@ -526,7 +520,8 @@ class Organisation(mesa.Model):
         reliability work; under light governance each low-risk change shipped without the full
         checks carries a small risk of its own."""
         unchecked = sum(
-            r.route == "it" and r.complexity < LOW_RISK for r in self.pipeline.delivered_this_week
+            r.route == "it" and r.complexity < self.p.low_risk_complexity
+            for r in self.pipeline.delivered_this_week
         )
         rate = self._incident_rate(priority, unchecked)
         return int(self.streams.week("incidents", self.steps).poisson(rate))
@@ -534,9 +529,14 @@ class Organisation(mesa.Model):
     def _incident_rate(self, priority: float, unchecked: int) -> float:
         """Expected incidents this week at IT priority ``priority`` for marketing, with
         ``unchecked`` low-risk changes shipped under light governance."""
+        p = self.p
         reliability = 1.0 - priority
-        rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
-        return rate + CHANGE_RISK * self.lever("governance_agility") * unchecked
+        rate = (
+            p.incident_rate
+            * (1.0 + self.data_flow.debt / p.incident_debt_scale)
+            * (p.incident_neglect_multiplier - reliability)
+        )
+        return rate + p.change_risk * self.lever("governance_agility") * unchecked
 
     def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:
         p = self.p
@@ -556,7 +556,7 @@ class Organisation(mesa.Model):
         # smoothed over about a quarter, against what a traditional firm delivers.
         delivered = sum(r.worth(p.timeliness_weeks) for r in self.pipeline.delivered_this_week)
         raising = max(p.request_rate * max(self.n_joined_marketers, 1), 1e-9)
-        self.delivery_pace += (delivered / raising - self.delivery_pace) / TRAILING_WEEKS
+        self.delivery_pace += (delivered / raising - self.delivery_pace) / p.delivery_pace_weeks
         pace = max(self.delivery_pace, 0.0) / p.delivery_reference
         # Word of mouth comes from last week's promoters: recommending takes a while.
         promoters = self.customer_summary["promoters"]
@@ -589,18 +589,18 @@ class Organisation(mesa.Model):
         ledger.overheads = self.overheads
         hybrids = joined & (st.role == HYBRID)
         premium = p.salary * p.hybrid_premium * np.count_nonzero(hybrids)
-        self.saas_tools *= 1.0 - finance.SAAS_RETIREMENT
+        self.saas_tools *= 1.0 - 1.0 / p.saas_life_weeks
         ledger.salaries, ledger.it_run, ledger.saas, it_staff = self._own_costs()
-        ledger.incidents = finance.INCIDENT_COST * incidents
+        ledger.incidents = p.incident_cost * incidents
         hourly = p.salary / finance.HOURS_PER_WEEK
         training = (
             self.lever("cross_training") / WEEKS_PER_MONTH * hourly * np.count_nonzero(joined)
         )
-        glossary = finance.GLOSSARY_UPKEEP if self.lever("shared_glossary") else 0.0
+        glossary = p.glossary_upkeep if self.lever("shared_glossary") else 0.0
         if self.lever("shared_glossary") and self.steps == max(1, p.shared_glossary_start):
-            self.accounts.one_off += finance.GLOSSARY_COST
+            self.accounts.one_off += p.glossary_cost
         planning = (
-            finance.PLANNING_SHARE * 2 * finance.LEADER_SALARY_MULTIPLE * p.salary
+            p.planning_time_share * 2 * p.leader_salary_multiple * p.salary
             if self.lever("joint_planning")
             else 0.0
         )

@@ -389,6 +389,25 @@ class Parameters:
         "contact (Kahn 1996: interaction is not collaboration).",
     )
 
+    occasion_attendance: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Chance that a person present that week attends a joint lunch or customer visit "
+        "(assumption).",
+    )
+    occasion_encounters: int = _p(
+        2,
+        0,
+        50,
+        unit="people/attendee",
+        group=BEHAV,
+        doc="IT attendees each marketing attendee talks to at a joint occasion, drawn with "
+        "replacement (assumption).",
+    )
+
     # --- behaviour: knowledge and trust (section 5) --------------------------------------------
     fluency_gain: float = _p(
         0.006,
@@ -491,6 +510,15 @@ class Parameters:
         group=BEHAV,
         doc="Chance that a complex request between two people with no "
         "shared language is misunderstood.",
+    )
+    low_risk_complexity: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="complexity",
+        group=BEHAV,
+        doc="Complexity below which a request counts as low-risk work, which governance_agility "
+        "lightens (assumption: the easier half of requests).",
     )
 
     rotation_weeks: float = _p(
@@ -1026,6 +1054,170 @@ class Parameters:
         doc="Share of SaaS purchases under guidelines that break the company's standards; under "
         "'forbid' any purchase does and with no guidelines nobody knows the standards (1 by "
         "definition) (assumption).",
+    )
+
+    # --- behaviour: incidents, SaaS at set-up, acquisition pace (docs/model.md: data flow) -----
+    incident_rate: float = _p(
+        0.12,
+        0.0,
+        10.0,
+        unit="incidents/week",
+        group=BEHAV,
+        doc="Scale of the weekly incident rate: a firm with no integration debt has this times "
+        "(incident_neglect_multiplier - IT's share of effort on its own reliability work) "
+        "incidents a week, 0.072 at full reliability work (assumption).",
+    )
+    incident_debt_scale: float = _p(
+        20.0,
+        0.1,
+        1000.0,
+        unit="silo units",
+        group=BEHAV,
+        doc="Integration debt that doubles the incident rate: the rate rises by 1/this per "
+        "unit of debt (assumption).",
+    )
+    incident_neglect_multiplier: float = _p(
+        1.6,
+        1.0,
+        10.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of incident_rate when IT spends none of its effort on its own "
+        "reliability work; it falls by one per unit of that share, to this minus one at full "
+        "reliability work (assumption).",
+    )
+    change_risk: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="incidents/change",
+        group=BEHAV,
+        doc="Incident chance of a low-risk change shipped with no checks at all: each low-risk "
+        "IT delivery adds this times governance_agility to the week's incident rate "
+        "(assumption).",
+    )
+    start_saas_share: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share of requests",
+        group=BEHAV,
+        doc="SaaS subscriptions marketing holds at week 0, as a share of a year of its requests "
+        "(request_rate x n_marketers x 52): the stock left by a year of buying that share "
+        "around IT (assumption).",
+    )
+    delivery_pace_weeks: float = _p(
+        13.0,
+        1.0,
+        520.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Smoothing time of marketing's delivery pace, the exponential average of delivered "
+        "worth per raised request that drives acquisition: about a quarter, as campaigns run "
+        "(assumption).",
+    )
+
+    # --- behaviour: costs (docs/model.md: money and lever costs) -------------------------------
+    leader_salary_multiple: float = _p(
+        3.0,
+        1.0,
+        20.0,
+        unit="salaries",
+        group=BEHAV,
+        doc="Weekly cost of the CMO and of the CIO each, in staff salaries (assumption).",
+    )
+    it_run_share: float = _p(
+        0.25,
+        0.0,
+        5.0,
+        unit="share of IT salaries",
+        group=BEHAV,
+        doc="IT's run cost (infrastructure, licences) as a share of IT staff's salaries "
+        "(assumption).",
+    )
+    debt_cost: float = _p(
+        300.0,
+        0.0,
+        100_000.0,
+        unit="currency/week per silo unit",
+        group=BEHAV,
+        doc="Weekly cost of one unit of integration debt: workarounds, manual fixes (assumption).",
+    )
+    saas_subscription_cost: float = _p(
+        300.0,
+        0.0,
+        100_000.0,
+        unit="currency/week per tool",
+        group=BEHAV,
+        doc="Weekly subscription of one SaaS tool bought around IT (assumption).",
+    )
+    saas_life_weeks: float = _p(
+        52.0,
+        1.0,
+        1040.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Mean life of a SaaS subscription: 1/this of the subscriptions, and of each "
+        "marketer's tools in use, are dropped each week (assumption: one year).",
+    )
+    incident_cost: float = _p(
+        20_000.0,
+        0.0,
+        10_000_000.0,
+        unit="currency/incident",
+        group=BEHAV,
+        doc="Cost of one incident: lost sales, overtime, credits (assumption).",
+    )
+    desk_move_cost: float = _p(
+        3_000.0,
+        0.0,
+        1_000_000.0,
+        unit="currency/desk",
+        group=BEHAV,
+        doc="One-off cost of one person's desk moved to another floor or building at a "
+        "re-seating (assumption).",
+    )
+    glossary_cost: float = _p(
+        20_000.0,
+        0.0,
+        10_000_000.0,
+        unit="currency",
+        group=BEHAV,
+        doc="One-off cost of writing the shared glossary (assumption).",
+    )
+    glossary_upkeep: float = _p(
+        500.0,
+        0.0,
+        1_000_000.0,
+        unit="currency/week",
+        group=BEHAV,
+        doc="Weekly cost of keeping the shared glossary current (assumption).",
+    )
+    occasion_cost: float = _p(
+        30.0,
+        0.0,
+        10_000.0,
+        unit="currency/attendee",
+        group=BEHAV,
+        doc="Food and travel per attendee of a joint occasion (assumption).",
+    )
+    occasion_hours: float = _p(
+        1.5,
+        0.0,
+        40.0,
+        unit="hours/attendee",
+        group=BEHAV,
+        doc="Working hours an attendee spends at a joint occasion, paid at the salary's hourly "
+        "rate (assumption).",
+    )
+    planning_time_share: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="share of a leader's time",
+        group=BEHAV,
+        doc="Share of the CMO's and the CIO's time spent planning jointly: the cost of "
+        "joint_planning (assumption).",
     )
 
     # --- the survey instrument (docs/survey.md) -------------------------------------------
