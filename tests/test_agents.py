@@ -10,17 +10,19 @@ from sim.model.agents import (
     CX,
     HYBRID,
     IT,
-    IT_KPI,
     LEAD,
     MARKETING,
-    MARKETING_KPI,
     SHARED_KPI,
     SPEED,
     STAFF,
     StaffTable,
+    department_kpis,
     kpi_mix,
 )
 from sim.model.model import Organisation
+from sim.model.parameters import ParameterError, Parameters
+
+MARKETING_KPI, IT_KPI = department_kpis(Parameters())
 
 DEPARTMENTS = np.array([MARKETING, IT, MARKETING, IT])
 
@@ -39,6 +41,16 @@ def test_no_shared_metrics_keeps_each_departments_own_mix():
     mix = kpi_mix(DEPARTMENTS, 0.0)
     np.testing.assert_array_equal(mix[DEPARTMENTS == MARKETING], [MARKETING_KPI] * 2)
     np.testing.assert_array_equal(mix[DEPARTMENTS == IT], [IT_KPI] * 2)
+
+
+def test_the_own_mixes_are_parameters_and_must_sum_to_one():
+    np.testing.assert_array_equal(MARKETING_KPI, [0.6, 0.05, 0.05, 0.3])
+    np.testing.assert_array_equal(IT_KPI, [0.1, 0.5, 0.3, 0.1])
+    p = Parameters(marketing_kpi_speed=0.5, marketing_kpi_cx=0.4)
+    mix = kpi_mix(np.array([MARKETING, IT]), 0.0, p)
+    np.testing.assert_array_equal(mix[0], [0.5, 0.05, 0.05, 0.4])
+    with pytest.raises(ParameterError, match="sum to 1"):
+        Parameters(it_kpi_speed=0.3)
 
 
 def test_fully_shared_metrics_give_the_pure_cx_column():

@@ -8,26 +8,28 @@ from collections import deque
 import numpy as np
 import pytest
 
-from sim.model.agents import PRIORITY_CAP
 from sim.model.data_flow import silo_weight
 from sim.model.model import Organisation
 from sim.model.parameters import SAAS_POLICIES, Parameters
 from sim.model.work import (
-    ABANDON_WEEKS,
-    LOW_RISK,
-    MAX_REWORKS,
     N_UNIFORMS,
-    POLICY_DAMPING,
-    SAAS_LEAD_WEEKS,
     U_MISSED,
     U_QUALITY,
     U_REWORK,
     U_ROUTE,
     Request,
     RequestPipeline,
+    saas_damping,
 )
 
 P = Parameters()
+ABANDON_WEEKS, LOW_RISK, MAX_REWORKS, SAAS_LEAD_WEEKS, PRIORITY_CAP = (
+    P.abandon_weeks,
+    P.low_risk_complexity,
+    P.max_reworks,
+    P.saas_lead_weeks,
+    P.priority_cap,
+)
 REQUESTER, TECH = 0, 4  # a marketer and a technologist of the small firm below
 
 
@@ -214,12 +216,12 @@ def test_saas_probability_falls_when_metrics_reward_speed_less():
 
 def test_saas_policy_damps_forbid_below_guidelines_below_laissez_faire():
     probs = {}
-    for policy in POLICY_DAMPING:
+    for policy in SAAS_POLICIES:
         m = _org(saas_policy=policy)
         probs[policy] = m.pipeline.saas_probability(_request(m, 0.5), 8.0)
     assert probs["forbid"] < probs["guidelines"] < probs["laissez-faire"]
-    assert probs["forbid"] / probs["laissez-faire"] == pytest.approx(POLICY_DAMPING["forbid"])
-    assert probs["guidelines"] / probs["laissez-faire"] == pytest.approx(0.9)
+    assert probs["forbid"] / probs["laissez-faire"] == pytest.approx(saas_damping(P, "forbid"))
+    assert probs["guidelines"] / probs["laissez-faire"] == pytest.approx(P.guidelines_saas_damping)
 
 
 def test_promises_fall_under_an_agreed_roadmap_and_with_trust():

@@ -15,11 +15,10 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.knowledge import WEEKS_PER_MONTH
+from sim.model.parameters import DEFAULTS, KPI_WEIGHTS, Parameters
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
-
-PRIORITY_CAP = 0.8  # IT never gives marketing more than this share of its effort: run work stays
 
 MARKETING, IT = 0, 1
 DEPARTMENTS = ("marketing", "IT")
@@ -29,17 +28,26 @@ ROLES = ("staff", "lead", "hybrid", "embedded analyst")
 
 # KPI mix columns: what each department's metrics reward.
 SPEED, RELIABILITY, COST, CX = 0, 1, 2, 3
-KPI_NAMES = ("speed", "reliability", "cost", "cx")
+KPI_NAMES = KPI_WEIGHTS
 # Marketers are judged on speed and leads; technologists on reliability, standards and cost
-# (Accenture, The CMO-CIO Disconnect; Forrester 2016). Shared metrics blend both towards CX.
-MARKETING_KPI = np.array([0.6, 0.05, 0.05, 0.3])
-IT_KPI = np.array([0.1, 0.5, 0.3, 0.1])
+# (Accenture, The CMO-CIO Disconnect; Forrester 2016): their mixes are the parameters
+# marketing_kpi_<name> and it_kpi_<name>. Shared metrics blend both towards CX, which is what a
+# shared metric is (its definition, not a coefficient).
 SHARED_KPI = np.array([0.0, 0.0, 0.0, 1.0])
 
 
-def kpi_mix(department: np.ndarray, shared_metrics: float) -> np.ndarray:
+def department_kpis(p: Parameters = DEFAULTS) -> tuple[np.ndarray, np.ndarray]:
+    """Marketing's and IT's own KPI mixes (weights on speed, reliability, cost and CX, each
+    summing to 1)."""
+    marketing = np.array([getattr(p, f"marketing_kpi_{name}") for name in KPI_NAMES])
+    it = np.array([getattr(p, f"it_kpi_{name}") for name in KPI_NAMES])
+    return marketing, it
+
+
+def kpi_mix(department: np.ndarray, shared_metrics: float, p: Parameters = DEFAULTS) -> np.ndarray:
     """KPI weights (n x 4, rows sum to 1) of staff in ``department`` under ``shared_metrics``."""
-    own = np.where((department == MARKETING)[:, None], MARKETING_KPI, IT_KPI)
+    marketing, it = department_kpis(p)
+    own = np.where((department == MARKETING)[:, None], marketing, it)
     return (1.0 - shared_metrics) * own + shared_metrics * SHARED_KPI
 
 
@@ -214,4 +222,4 @@ class CIO(Employee):
         if self.usual_incidents > 0:
             excess = min(max(self.alarm / self.usual_incidents - 1.0, 0.0), 2.0)
             share *= 1.0 - p.incident_reaction * excess
-        return min(share, PRIORITY_CAP)
+        return min(share, p.priority_cap)

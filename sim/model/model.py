@@ -112,9 +112,11 @@ class Organisation(mesa.Model):
             p.trust_memory,
             p.failure_weight,
             p.tie_capacity,
+            p.tie_threshold,
         )
-        self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
-        self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
+        prior = (p.trust_prior_successes, p.trust_prior_failures)
+        self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight, *prior)
+        self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight, *prior)
         self.ledger = ExperienceLedger(len(self.staff))
         self.data_flow = DataFlow(
             p.start_maturity,
@@ -142,7 +144,7 @@ class Organisation(mesa.Model):
         # Subscriptions marketing already holds at week 0: a year of a share of its requests.
         self.saas_tools = p.start_saas_share * p.request_rate * p.n_marketers * 52
         self.saas_owned = np.zeros(len(self.staff))
-        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"), p)
         self.pipeline = RequestPipeline(self)
         self._balance_the_economy()
         self.delivery_stopped = False
@@ -270,7 +272,9 @@ class Organisation(mesa.Model):
             + interleave(joined_marketing, [int(i) for i in moved])
         )
         it_side = [self.cio, *sorted(int(i) for i in staying)]
-        self.seating = plan_office(p.office_layout, marketing_side, it_side, len(st))
+        self.seating = plan_office(
+            p.office_layout, marketing_side, it_side, len(st), pitch_m=p.desk_pitch_m
+        )
         if previous_floor is not None:
             changed = np.count_nonzero(previous_floor.floor_of != self.seating.floor_of)
             self.accounts.one_off += p.desk_move_cost * changed
@@ -320,7 +324,7 @@ class Organisation(mesa.Model):
         self.ledger.new_week(week)
         self.delivery_stopped = p.delivery_stop_week > 0 and week >= p.delivery_stop_week
         self._seat_everyone()
-        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"), p)
         self.network.fade()
         self.trust_marketing_in_it.fade()
         self.trust_it_in_marketing.fade()

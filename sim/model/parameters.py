@@ -19,6 +19,7 @@ import numpy as np
 from sim.errors import UserError
 
 SAAS_POLICIES = ("forbid", "guidelines", "laissez-faire")
+KPI_WEIGHTS = ("speed", "reliability", "cost", "cx")  # the columns of a KPI mix (agents.KPI_NAMES)
 OFFICE_LAYOUTS = ("same_floor", "separate_floors", "separate_buildings")
 
 
@@ -318,6 +319,16 @@ class Parameters:
         doc="Decay length of the Allen curve; 13 m gives the 4:1 contact "
         "ratio between 2 m and 20 m (Allen 1977; Waber et al. 2014).",
     )
+    desk_pitch_m: float = _p(
+        2.0,
+        0.5,
+        10.0,
+        unit="m",
+        group=BEHAV,
+        doc="Distance between neighbouring desks of the office grid, which turns desk "
+        "positions into the distances of the Allen curve (geometry; assumption: an open-plan "
+        "desk and its share of the aisle).",
+    )
     floor_factor: float = _p(
         0.15,
         0.0,
@@ -367,6 +378,16 @@ class Parameters:
         doc="Tie strength a person keeps up before ties compete for her time and fade faster "
         "(people keep about 5 close and 15 good relationships: Hill and Dunbar 2003; "
         "assumption for work ties).",
+    )
+    tie_threshold: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        unit="strength",
+        group=BEHAV,
+        doc="Tie strength from which a pair counts as a tie (about two contacts): the ties a "
+        "requester asks among, and the tie counts of the outcomes and the network graph "
+        "(assumption).",
     )
     tie_worth_weeks: float = _p(
         4.0,
@@ -457,6 +478,25 @@ class Parameters:
         unit="successes",
         group=BEHAV,
         doc="Weight k of a failure against a success (Slovic 1993; loss aversion about 2.25).",
+    )
+    trust_prior_successes: float = _p(
+        2.0,
+        0.0,
+        50.0,
+        unit="successes",
+        group=BEHAV,
+        doc="Prior successes r0 of each department's trust in the other at week 0 (trust = "
+        "(r + 1) / (r + s + 2)); with trust_prior_failures, a traditional firm's trust leans to "
+        "distrust: 0.375 (assumption).",
+    )
+    trust_prior_failures: float = _p(
+        4.0,
+        0.0,
+        50.0,
+        unit="failures",
+        group=BEHAV,
+        doc="Prior failure evidence s0 of each department's trust in the other at week 0 "
+        "(assumption).",
     )
 
     # --- behaviour: work (section 6) -----------------------------------------------------------
@@ -667,6 +707,336 @@ class Parameters:
         group=BEHAV,
         doc="Extra spread of customers' experience at zero data maturity: inconsistent "
         "touchpoints (Forrester, 'Mastering Customer Data').",
+    )
+
+    # --- behaviour: the request pipeline (docs/model.md: the request pipeline) ----------------
+    request_value_sd: float = _p(
+        0.4,
+        0.0,
+        3.0,
+        unit="log points",
+        group=BEHAV,
+        doc="Spread (sd of the log) of a request's customer value, lognormal with median 1 "
+        "(assumption).",
+    )
+    request_complexity_shape: float = _p(
+        2.0,
+        0.1,
+        50.0,
+        unit="Beta shape",
+        group=BEHAV,
+        doc="Both shape parameters of the symmetric Beta distribution of a request's technical "
+        "complexity: 2 is a hump around 0.5; larger, more alike (assumption).",
+    )
+    hybrid_reach: float = _p(
+        5.0,
+        0.0,
+        100.0,
+        unit="marketers/hybrid",
+        group=BEHAV,
+        doc="Marketers one hybrid hire can translate for: the chance that a request has a "
+        "hybrid in its requirements is hybrids x this / marketers, at most 1 (assumption).",
+    )
+    analyst_reach: float = _p(
+        10.0,
+        0.0,
+        200.0,
+        unit="marketers/analyst",
+        group=BEHAV,
+        doc="Marketers one embedded analyst can serve, as hybrid_reach (assumption).",
+    )
+    glossary_miss_cap: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="With the glossary, a request's chance of misunderstanding is at most this times "
+        "misunderstanding x complexity: the worst confusions are settled in writing "
+        "(assumption).",
+    )
+    governance_weeks: float = _p(
+        3.0,
+        0.0,
+        52.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Approval wait of a change under full governance, before IT may start it; "
+        "governance_agility shortens it for low-risk work (rounded to whole weeks; assumption).",
+    )
+    effort_base: float = _p(
+        0.3,
+        0.0,
+        10.0,
+        unit="effort units",
+        group=BEHAV,
+        doc="Effort of a request of zero complexity (assumption).",
+    )
+    effort_per_complexity: float = _p(
+        1.4,
+        0.0,
+        20.0,
+        unit="effort units per unit complexity",
+        group=BEHAV,
+        doc="Extra effort per unit of a request's complexity: the most complex takes "
+        "effort_base + this (assumption).",
+    )
+    agile_effort_cut: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of a low-risk request's effort (its paperwork) that governance_agility 1 "
+        "removes, in proportion below (assumption).",
+    )
+    forbid_saas_damping: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of marketing's chance of buying SaaS around IT when it is forbidden: "
+        "bought anyway, hidden and expensed against the rules ('laissez-faire' is 1 by "
+        "definition) (assumption).",
+    )
+    guidelines_saas_damping: float = _p(
+        0.9,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="The same multiplier when SaaS is allowed within standards and guidelines "
+        "(assumption).",
+    )
+    saas_lead_weeks: int = _p(
+        2,
+        0,
+        52,
+        unit="weeks",
+        group=BEHAV,
+        doc="Weeks from a SaaS purchase to a configured tool in use (assumption).",
+    )
+    promise_trust_weight: float = _p(
+        0.8,
+        0.0,
+        3.0,
+        unit="per unit trust",
+        group=BEHAV,
+        doc="Fall of marketing's chance of promising a date without IT per unit of its trust "
+        "in IT above 0.3 (relative to that chance; assumption).",
+    )
+    promise_optimism: float = _p(
+        0.7,
+        0.0,
+        5.0,
+        unit="share of IT's estimate",
+        group=BEHAV,
+        doc="A date marketing promises without IT is this share of IT's estimate (rounded up): "
+        "it follows the business's wish, not IT's queue, about 30% optimistic (assumption).",
+    )
+    estimate_padding: float = _p(
+        1.2,
+        0.0,
+        5.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="A date IT agrees is its estimate padded by this factor (rounded up) (assumption).",
+    )
+    early_effort_share: float = _p(
+        0.95,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of each technologist's marketing effort left for requests when IT is "
+        "involved early; the rest goes to reviewing ideas (assumption).",
+    )
+    abandon_weeks: int = _p(
+        26,
+        0,
+        1040,
+        unit="weeks",
+        group=BEHAV,
+        doc="Marketing gives up on a request IT has not started once it is older than this "
+        "(assumption: half a year).",
+    )
+    max_reworks: int = _p(
+        2,
+        0,
+        2,
+        unit="reworks",
+        group=BEHAV,
+        doc="Reworks of a misunderstood result before it is delivered as it is; at most 2, "
+        "the rework uniforms each request carries (assumption).",
+    )
+    rework_effort_share: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="share of the effort",
+        group=BEHAV,
+        doc="Effort of one rework as a share of the request's effort (assumption).",
+    )
+    it_quality_base: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Quality of an IT delivery by a technologist of zero skill on unclear requirements; "
+        "quality = this + it_quality_skill x skill + it_quality_clarity x clarity "
+        "(assumption).",
+    )
+    it_quality_skill: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="quality per unit skill",
+        group=BEHAV,
+        doc="Quality an IT delivery gains per unit of the technologist's skill (assumption).",
+    )
+    it_quality_clarity: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="quality per unit clarity",
+        group=BEHAV,
+        doc="Quality an IT delivery gains per unit of the clarity of its requirements "
+        "(assumption).",
+    )
+    missed_quality: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Quality multiplier of a result delivered after max_reworks that still misses what "
+        "was meant (assumption).",
+    )
+    saas_quality_base: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Quality of a SaaS tool bought by a requester of zero technology skill, before "
+        "noise: fast and decent, unintegrated (assumption).",
+    )
+    saas_quality_skill: float = _p(
+        0.25,
+        0.0,
+        1.0,
+        unit="quality per unit skill",
+        group=BEHAV,
+        doc="Quality a SaaS tool gains per unit of the requester's technology skill (assumption).",
+    )
+    saas_quality_noise: float = _p(
+        0.35,
+        0.0,
+        2.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Width of the uniform noise on a SaaS tool's quality (sd about 0.1 at 0.35; "
+        "assumption).",
+    )
+    saas_quality_floor: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Lowest quality of a SaaS tool (the highest is 1) (assumption).",
+    )
+    saas_distrust_weight: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        unit="failures per silo unit",
+        group=BEHAV,
+        doc="Failure weight, in IT's trust in marketing, of a SaaS tool going live, per unit of "
+        "its silo weight (a tool IT will have to integrate; assumption).",
+    )
+
+    # --- behaviour: KPI mixes and IT's priority (docs/model.md: staff, leaders) -------------
+    marketing_kpi_speed: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on speed (time to market) in marketing's own KPI mix: marketers are judged "
+        "on speed and leads (Accenture, The CMO-CIO Disconnect; Forrester 2016). The four "
+        "marketing_kpi_ weights sum to 1.",
+    )
+    marketing_kpi_reliability: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on reliability (uptime, incidents) in marketing's own KPI mix (as "
+        "marketing_kpi_speed).",
+    )
+    marketing_kpi_cost: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on cost (budgets, standards) in marketing's own KPI mix (as "
+        "marketing_kpi_speed).",
+    )
+    marketing_kpi_cx: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on customer experience in marketing's own KPI mix (as marketing_kpi_speed).",
+    )
+    it_kpi_speed: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on speed (time to market) in IT's own KPI mix: technologists are judged on "
+        "reliability, standards and cost (Accenture, The CMO-CIO Disconnect; Forrester "
+        "2016). The four it_kpi_ weights sum to 1.",
+    )
+    it_kpi_reliability: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on reliability (uptime, incidents) in IT's own KPI mix (as it_kpi_speed).",
+    )
+    it_kpi_cost: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on cost (budgets, standards) in IT's own KPI mix (as it_kpi_speed).",
+    )
+    it_kpi_cx: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on customer experience in IT's own KPI mix (as it_kpi_speed).",
+    )
+    priority_cap: float = _p(
+        0.8,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="The most of its effort IT ever gives marketing's requests: run work stays "
+        "(assumption).",
     )
 
     # --- behaviour: the leaders (docs/model.md: leaders) ---------------------------------------
@@ -1258,6 +1628,13 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
+        for department in ("marketing", "it"):
+            names = [f"{department}_kpi_{k}" for k in KPI_WEIGHTS]
+            total = sum(getattr(self, name) for name in names)
+            if abs(total - 1.0) > 1e-6:
+                raise ParameterError(
+                    f"{', '.join(names)} sum to {total:g}: the weights of a KPI mix must sum to 1"
+                )
 
     # -- construction helpers -------------------------------------------------------------------
     @classmethod
