@@ -1,9 +1,9 @@
 """Staff: marketers, technologists, hybrid hires, embedded analysts, the CMO and the CIO.
 
-Each employee is a Mesa ``CellAgent`` sitting on a desk cell of the office grid. Their numeric state
-(skills, fluency, KPI mix, capacity) lives in one :class:`StaffTable` of NumPy arrays, indexed by
-``agent.index``, so that weekly learning and contact sampling are vectorised; the agent's properties
-read that table. docs/model.md: staff.
+Each employee is a Mesa ``CellAgent`` sitting on a desk cell of the office grid. Their numeric
+state (technology skill, fluency, KPI mix, capacity) lives in one :class:`StaffTable` of NumPy
+arrays, indexed by ``agent.index``, so that weekly learning and contact sampling are vectorised;
+the agent's properties read that table. docs/model.md: staff.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class StaffTable:
     Attributes:
         department: MARKETING or IT.
         role: STAFF, LEAD, HYBRID or EMBEDDED.
-        marketing_skill, tech_skill: skill in each field, in [0, 1].
+        tech_skill: technology skill, in [0, 1].
         fluency: fluency in the other department's language, in [0, 1].
         capacity: share of a full working week available for the work, in [0, 1].
         joined: whether the person has joined the firm.
@@ -69,7 +69,6 @@ class StaffTable:
     def __init__(self, n: int) -> None:
         self.department = np.zeros(n, dtype=np.int64)
         self.role = np.zeros(n, dtype=np.int64)
-        self.marketing_skill = np.zeros(n)
         self.tech_skill = np.zeros(n)
         self.fluency = np.zeros(n)
         self.capacity = np.ones(n)
@@ -81,10 +80,14 @@ class StaffTable:
     def fill(
         self, rows: np.ndarray | Sequence[int], department: int, role: int, rng: np.random.Generator
     ) -> None:
-        """Draw skills and fluency for new staff of one department and role.
+        """Draw technology skill and fluency for new staff of one department and role.
 
-        Marketers know marketing and little technology, and speak little IT; technologists the
-        reverse; hybrids are strong in both and fluent (docs/model.md: staff).
+        Marketers know little technology and speak little IT; technologists are skilled and
+        speak little marketing; hybrids are skilled and fluent (docs/model.md: staff).
+
+        Both a high and a low skill are drawn for everyone: the other one was the person's
+        marketing skill, which no mechanism read and which is no longer kept, and drawing it
+        still keeps every later draw of the stream as it was.
         """
         rows = np.asarray(rows, dtype=np.int64)
         n = rows.size
@@ -93,14 +96,13 @@ class StaffTable:
         high = rng.beta(8, 3, n)
         low = rng.beta(2, 6, n)
         if role == HYBRID:
-            self.marketing_skill[rows] = high
             self.tech_skill[rows] = rng.beta(8, 3, n)
             self.fluency[rows] = rng.beta(8, 2, n)
         elif department == MARKETING:
-            self.marketing_skill[rows], self.tech_skill[rows] = high, low
+            self.tech_skill[rows] = low
             self.fluency[rows] = rng.beta(2, 8, n)
         else:
-            self.marketing_skill[rows], self.tech_skill[rows] = low, high
+            self.tech_skill[rows] = high
             self.fluency[rows] = rng.beta(2, 8, n)
 
 
@@ -126,10 +128,6 @@ class Employee(CellAgent):
     @property
     def tech_skill(self) -> float:
         return float(self.model.staff.tech_skill[self.index])
-
-    @property
-    def marketing_skill(self) -> float:
-        return float(self.model.staff.marketing_skill[self.index])
 
     @property
     def capacity(self) -> float:

@@ -386,12 +386,11 @@ class Organisation(mesa.Model):
             st.fluency, per_person, training, p.fluency_gain, p.training_gain, p.fluency_decay
         )
         if training > 0:
-            # Cross-training also teaches the other field's craft, at half the pace of its language.
+            # Cross-training also teaches marketers technology, at half the pace of its language.
             hours = training / WEEKS_PER_MONTH
             keep = (1.0 - 0.5 * p.training_gain) ** hours
             mk = dep == MARKETING
             st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
-            st.marketing_skill[~mk] = 1.0 - (1.0 - st.marketing_skill[~mk]) * keep
 
         self.ledger.add("contacts", np.concatenate([work_i, work_j]))
         self.ledger.add("contacts_cross", np.concatenate([work_i[cross_work], work_j[cross_work]]))
@@ -440,12 +439,10 @@ class Organisation(mesa.Model):
         away = pool[((phase + offset) % 52.0) < p.rotation_weeks]
         self.rotated[away] = st.joined[away]
         st.capacity[self.rotated & (st.department == IT) & (st.role != LEAD)] = 0.0
-        # Working in the other department's craft teaches it, with diminishing returns.
+        # Working in IT teaches a marketer technology, with diminishing returns.
         keep = 1.0 - p.rotation_skill_gain
         mk = self.rotated & (st.department == MARKETING)
-        it = self.rotated & (st.department == IT)
         st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
-        st.marketing_skill[it] = 1.0 - (1.0 - st.marketing_skill[it]) * keep
 
     def _rotation_contacts(self) -> tuple[np.ndarray, np.ndarray]:
         """Work contacts of the rotated with the other department's people, among whom they

@@ -211,8 +211,9 @@ class Parameters:
         group=LEVER,
         doc="Share of marketers and technologists who, with the CMO and the CIO, spend "
         "rotation_weeks a year working in the other department ('a periodic switch in their "
-        "roles will bring in better understanding'): they learn its language and craft and make "
-        "ties there, at the cost of their own department's output in those weeks.",
+        "roles will bring in better understanding'): they learn its language (marketers also "
+        "its technology) and make ties there, at the cost of their own department's output in "
+        "those weeks.",
     )
 
     shared_metrics_start: int = _p(
@@ -585,8 +586,8 @@ class Parameters:
         0.5,
         unit="share of the gap/week",
         group=BEHAV,
-        doc="Share of the gap to full skill in the other department's craft closed by each week "
-        "of working in it (diminishing returns, as for cross-training; assumption).",
+        doc="Share of the gap to full technology skill a rotated marketer closes by each week "
+        "of working in IT (diminishing returns, as for cross-training; assumption).",
     )
 
     # --- behaviour: requirements and routing (docs/model.md: work) -----------------------------
