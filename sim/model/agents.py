@@ -183,7 +183,8 @@ class CMO(Employee):
             return False
         m.ledger.add("leader_meeting", [self.index, cio.index])
         aligned = kpi_alignment(m.kpi[self.index], m.kpi[cio.index])
-        agree = aligned * (0.5 + 0.5 * m.cross_trust)
+        floor = p.agreement_trust_floor
+        agree = aligned * (floor + (1.0 - floor) * m.cross_trust)
         if rng.random() >= agree:
             return False
         m.roadmap_until = m.steps + p.roadmap_weeks
@@ -211,8 +212,9 @@ class CIO(Employee):
         p = m.p
         it_kpi = m.kpi[self.index]
         customer_weight = float(it_kpi[SPEED] + it_kpi[CX])
-        share = p.marketing_priority * (1.0 + 2.0 * (customer_weight - 0.2))
-        share *= 0.7 + 0.6 * m.trust_it_in_marketing.value
+        # 0.2 is a traditional IT's speed + CX weight: its rule gives marketing_priority.
+        share = p.marketing_priority * (1.0 + p.priority_kpi_sensitivity * (customer_weight - 0.2))
+        share *= p.priority_trust_base + p.priority_trust_weight * m.trust_it_in_marketing.value
         if m.roadmap_agreed:
             share *= 1.0 + p.roadmap_priority_gain
         if m.lever("it_involved_early"):

@@ -386,9 +386,10 @@ class Organisation(mesa.Model):
             st.fluency, per_person, training, p.fluency_gain, p.training_gain, p.fluency_decay
         )
         if training > 0:
-            # Cross-training also teaches marketers technology, at half the pace of its language.
+            # Cross-training also teaches marketers technology, at training_skill_pace (a half)
+            # of the pace of its language.
             hours = training / WEEKS_PER_MONTH
-            keep = (1.0 - 0.5 * p.training_gain) ** hours
+            keep = (1.0 - p.training_skill_pace * p.training_gain) ** hours
             mk = dep == MARKETING
             st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
 
@@ -412,7 +413,10 @@ class Organisation(mesa.Model):
         fl = 0.5 * (st.fluency[src] + st.fluency[dst])
         if glossary:
             fl = np.maximum(fl, self.p.glossary_floor)
-        accept = (0.4 + 0.6 * self.cross_trust) * (0.4 + 0.6 * fl)
+        trust_floor, fluency_floor = self.p.contact_trust_floor, self.p.contact_fluency_floor
+        accept = (trust_floor + (1.0 - trust_floor) * self.cross_trust) * (
+            fluency_floor + (1.0 - fluency_floor) * fl
+        )
         accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
         # A stream of its own: the sampling of contacts above must not share its draws with the
         # decision to keep them, or a change of either would shift the other.

@@ -353,6 +353,26 @@ class Parameters:
         "silos collaboration (Yang et al. 2022: fully remote, "
         "about -25% cross-group share).",
     )
+    contact_trust_floor: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Trust factor of keeping a cross-department contact when the departments do not "
+        "trust each other at all; it rises linearly to 1 at full trust (people avoid those "
+        "they distrust; assumption).",
+    )
+    contact_fluency_floor: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Fluency factor of keeping a cross-department contact when the pair shares none of "
+        "each other's language; it rises linearly to 1 at full fluency (people avoid those "
+        "they cannot follow; assumption).",
+    )
     tie_gain: float = _p(
         0.15,
         0.0,
@@ -455,6 +475,16 @@ class Parameters:
         unit="per training hour",
         group=BEHAV,
         doc="Fluency learned per hour of cross-training, scaled by (1 - fluency).",
+    )
+    training_skill_pace: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Pace at which cross-training teaches marketers technology, relative to the pace "
+        "at which it teaches the other department's language (training_gain) (assumption: "
+        "half).",
     )
     glossary_floor: float = _p(
         0.35,
@@ -1085,6 +1115,43 @@ class Parameters:
         group=BEHAV,
         doc="Share of marketing's promises without IT's agreement that an agreed roadmap "
         "prevents (the dates were agreed with IT).",
+    )
+    agreement_trust_floor: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="At a meeting, the CMO and CIO agree a roadmap with chance alignment x (this + "
+        "(1 - this) x the departments' mutual trust): the chance at no trust at all, relative "
+        "to full trust (assumption).",
+    )
+    priority_kpi_sensitivity: float = _p(
+        2.0,
+        0.0,
+        10.0,
+        unit="per unit weight",
+        group=BEHAV,
+        doc="Relative rise of IT's share of effort for marketing per unit of speed + CX weight "
+        "in IT's KPI mix above a traditional IT's 0.2 (assumption).",
+    )
+    priority_trust_base: float = _p(
+        0.7,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of IT's share of effort for marketing when IT does not trust marketing "
+        "at all (assumption).",
+    )
+    priority_trust_weight: float = _p(
+        0.6,
+        0.0,
+        2.0,
+        unit="per unit trust",
+        group=BEHAV,
+        doc="Rise of that multiplier per unit of IT's trust in marketing: 1 at trust 0.5 at the "
+        "defaults (assumption).",
     )
     incident_reaction: float = _p(
         0.2,
