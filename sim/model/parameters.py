@@ -1334,7 +1334,7 @@ class Parameters:
         100_000.0,
         unit="currency/week",
         group=BEHAV,
-        doc="Weekly cost of one staff member (leaders cost three).",
+        doc="Weekly cost of one staff member (leaders cost leader_salary_multiple times this).",
     )
     hybrid_premium: float = _p(
         0.3,
