@@ -10,17 +10,19 @@ from sim.model.agents import (
     CX,
     HYBRID,
     IT,
-    IT_KPI,
     LEAD,
     MARKETING,
-    MARKETING_KPI,
     SHARED_KPI,
     SPEED,
     STAFF,
     StaffTable,
+    department_kpis,
     kpi_mix,
 )
 from sim.model.model import Organisation
+from sim.model.parameters import ParameterError, Parameters
+
+MARKETING_KPI, IT_KPI = department_kpis(Parameters())
 
 DEPARTMENTS = np.array([MARKETING, IT, MARKETING, IT])
 
@@ -39,6 +41,16 @@ def test_no_shared_metrics_keeps_each_departments_own_mix():
     mix = kpi_mix(DEPARTMENTS, 0.0)
     np.testing.assert_array_equal(mix[DEPARTMENTS == MARKETING], [MARKETING_KPI] * 2)
     np.testing.assert_array_equal(mix[DEPARTMENTS == IT], [IT_KPI] * 2)
+
+
+def test_the_own_mixes_are_parameters_and_must_sum_to_one():
+    np.testing.assert_array_equal(MARKETING_KPI, [0.6, 0.05, 0.05, 0.3])
+    np.testing.assert_array_equal(IT_KPI, [0.1, 0.5, 0.3, 0.1])
+    p = Parameters(marketing_kpi_speed=0.5, marketing_kpi_cx=0.4)
+    mix = kpi_mix(np.array([MARKETING, IT]), 0.0, p)
+    np.testing.assert_array_equal(mix[0], [0.5, 0.05, 0.05, 0.4])
+    with pytest.raises(ParameterError, match="sum to 1"):
+        Parameters(it_kpi_speed=0.3)
 
 
 def test_fully_shared_metrics_give_the_pure_cx_column():
@@ -88,31 +100,27 @@ def test_hybrids_are_more_technical_and_fluent_than_marketers():
     marketers, hybrids = slice(0, N), slice(2 * N, 3 * N)
     assert t.tech_skill[hybrids].mean() > t.tech_skill[marketers].mean() + 0.3
     assert t.fluency[hybrids].mean() > t.fluency[marketers].mean() + 0.4
-    # Beta(8, 3) marketing skill, like any marketer.
-    assert t.marketing_skill[hybrids].mean() == pytest.approx(8 / 11, abs=0.02)
 
 
 def test_each_department_knows_its_own_field_and_speaks_little_of_the_other():
     t = _filled()
     marketers, technologists = slice(0, N), slice(N, 2 * N)
-    assert t.marketing_skill[marketers].mean() == pytest.approx(8 / 11, abs=0.02)
     assert t.tech_skill[marketers].mean() == pytest.approx(2 / 8, abs=0.02)
     assert t.tech_skill[technologists].mean() == pytest.approx(8 / 11, abs=0.02)
-    assert t.marketing_skill[technologists].mean() == pytest.approx(2 / 8, abs=0.02)
     for rows in (marketers, technologists):
         assert t.fluency[rows].mean() == pytest.approx(0.2, abs=0.02)
 
 
 def test_all_attributes_lie_in_the_unit_interval():
     t = _filled()
-    for values in (t.marketing_skill, t.tech_skill, t.fluency, t.capacity):
+    for values in (t.tech_skill, t.fluency, t.capacity):
         assert ((values >= 0.0) & (values <= 1.0)).all()
     assert (t.capacity == 1.0).all()
 
 
 def test_fill_is_reproducible_from_a_seed():
     a, b, c = _filled(5), _filled(5), _filled(6)
-    for name in ("marketing_skill", "tech_skill", "fluency"):
+    for name in ("tech_skill", "fluency"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
         assert not np.array_equal(getattr(a, name), getattr(c, name))
 
@@ -121,7 +129,7 @@ def test_hiring_hybrids_leaves_everyone_elses_draws_as_they_were():
     kw = dict(seed=11, n_marketers=6, n_technologists=5, n_customers=200)
     plain, hired = Organisation(**kw), Organisation(hybrid_hires=3, **kw)
     n = len(plain.staff)
-    for name in ("marketing_skill", "tech_skill", "fluency", "department", "role"):
+    for name in ("tech_skill", "fluency", "department", "role"):
         np.testing.assert_array_equal(getattr(plain.staff, name), getattr(hired.staff, name)[:n])
     assert (hired.staff.role[hired.hybrid_rows] == HYBRID).all()
     assert hired.staff.role[hired.cmo] == LEAD and hired.staff.role[hired.cio] == LEAD

@@ -6,14 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.data_flow import (
-    DEBT_DRAG,
-    INTEGRATED_GAIN,
-    PAYDOWN,
-    SILO_LOSS,
-    SILO_WEIGHT,
-    VIOLATION_SHARE,
-    DataFlow,
+from sim.model.data_flow import DataFlow, silo_weight, violation_share
+from sim.model.parameters import SAAS_POLICIES, Parameters
+
+P = Parameters()
+INTEGRATED_GAIN, SILO_LOSS, DEBT_DRAG, PAYDOWN = (
+    P.integrated_gain,
+    P.silo_loss,
+    P.debt_drag,
+    P.debt_paydown,
 )
 
 
@@ -57,9 +58,20 @@ def test_a_silo_lowers_maturity_and_adds_debt_equal_to_its_weight(weight):
 
 
 def test_guidelines_make_a_silo_lighter_and_most_purchases_compliant():
-    assert SILO_WEIGHT["guidelines"] < SILO_WEIGHT["forbid"] == SILO_WEIGHT["laissez-faire"]
-    assert VIOLATION_SHARE["guidelines"] < VIOLATION_SHARE["forbid"]
-    assert set(SILO_WEIGHT) == set(VIOLATION_SHARE) == {"forbid", "guidelines", "laissez-faire"}
+    weight = {policy: silo_weight(P, policy) for policy in SAAS_POLICIES}
+    violations = {policy: violation_share(P, policy) for policy in SAAS_POLICIES}
+    assert weight["guidelines"] < weight["forbid"] == weight["laissez-faire"] == 1.0
+    assert violations["guidelines"] < violations["forbid"] == violations["laissez-faire"] == 1.0
+    assert weight["guidelines"] == P.guidelines_silo_weight
+    assert violations["guidelines"] == P.guidelines_violation_share
+
+
+def test_the_coefficients_come_from_the_constructor():
+    flow = DataFlow(0.5, 10.0, integrated_gain=0.1, silo_loss=0.2, debt_drag=0.0, debt_paydown=0.5)
+    flow.integrate(1.0)
+    assert flow.maturity == pytest.approx(0.5 + 0.1 * 0.5)
+    flow.week(1.0)
+    assert flow.debt == pytest.approx(5.0)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])

@@ -12,7 +12,10 @@ from sim.model import finance
 from sim.model.finance import Accounts, Ledger
 from sim.model.knowledge import WEEKS_PER_MONTH
 from sim.model.model import Organisation
+from sim.model.parameters import Parameters
 from sim.results.stats import mean_interval
+
+P = Parameters()
 
 # == Ledger and Accounts ==========================================================================
 
@@ -117,15 +120,15 @@ def test_the_glossary_costs_once_in_its_start_week_then_its_upkeep(start):
         if week < first:
             expected = 0.0
         elif week == first:
-            expected = finance.GLOSSARY_COST + finance.GLOSSARY_UPKEEP
+            expected = P.glossary_cost + P.glossary_upkeep
         else:
-            expected = finance.GLOSSARY_UPKEEP
+            expected = P.glossary_upkeep
         assert ledger.levers == pytest.approx(expected), week
 
 
 def test_joint_planning_costs_a_tenth_of_both_leaders_time():
     salary = Organisation(n_customers=200).p.salary
-    expected = finance.PLANNING_SHARE * 2 * finance.LEADER_SALARY_MULTIPLE * salary
+    expected = P.planning_time_share * 2 * P.leader_salary_multiple * salary
     assert expected > 0
     for ledger in _weekly(joint_planning=True):
         assert ledger.levers == pytest.approx(expected)
@@ -135,7 +138,7 @@ def test_colocation_introduced_mid_run_charges_the_desk_moves_once():
     ledgers = _weekly(5, colocation=0.5, colocation_start=3)
     moved = round(0.5 * 4)
     assert [x.levers for x in ledgers] == pytest.approx(
-        [0.0, 0.0, finance.DESK_MOVE_COST * moved, 0.0, 0.0]
+        [0.0, 0.0, P.desk_move_cost * moved, 0.0, 0.0]
     )
 
 

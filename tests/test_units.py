@@ -13,9 +13,8 @@ import pytest
 from sim.model.customers import CustomerBase
 from sim.model.knowledge import effective_fluency, learn
 from sim.model.ledger import EVENTS, ExperienceLedger
-from sim.model.network import TIE_THRESHOLD, CollaborationNetwork
+from sim.model.network import CollaborationNetwork
 from sim.model.office import (
-    DESK_PITCH_M,
     ContactSampler,
     Floor,
     SeatingPlan,
@@ -23,10 +22,13 @@ from sim.model.office import (
     interleave,
     plan_office,
 )
-from sim.model.parameters import OFFICE_LAYOUTS
+from sim.model.parameters import OFFICE_LAYOUTS, Parameters
 from sim.model.randomness import PROCESSES, Streams, replicate_seeds, stream
 from sim.model.trust import DepartmentTrust, trust
 from sim.results.stats import Interval, mean_interval, paired_difference, require_effect
+
+DESK_PITCH_M = Parameters().desk_pitch_m
+TIE_THRESHOLD = Parameters().tie_threshold
 
 # == sim.model.office ==============================================================================
 

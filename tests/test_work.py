@@ -8,24 +8,28 @@ from collections import deque
 import numpy as np
 import pytest
 
-from sim.model.agents import PRIORITY_CAP
-from sim.model.data_flow import INTEGRATED_GAIN, SILO_LOSS, SILO_WEIGHT
+from sim.model.data_flow import silo_weight
 from sim.model.model import Organisation
+from sim.model.parameters import SAAS_POLICIES, Parameters
 from sim.model.work import (
-    ABANDON_WEEKS,
-    LOW_RISK,
-    MAX_REWORKS,
     N_UNIFORMS,
-    POLICY_DAMPING,
-    SAAS_LEAD_WEEKS,
     U_MISSED,
     U_QUALITY,
     U_REWORK,
     U_ROUTE,
     Request,
     RequestPipeline,
+    saas_damping,
 )
 
+P = Parameters()
+ABANDON_WEEKS, LOW_RISK, MAX_REWORKS, SAAS_LEAD_WEEKS, PRIORITY_CAP = (
+    P.abandon_weeks,
+    P.low_risk_complexity,
+    P.max_reworks,
+    P.saas_lead_weeks,
+    P.priority_cap,
+)
 REQUESTER, TECH = 0, 4  # a marketer and a technologist of the small firm below
 
 
@@ -212,12 +216,12 @@ def test_saas_probability_falls_when_metrics_reward_speed_less():
 
 def test_saas_policy_damps_forbid_below_guidelines_below_laissez_faire():
     probs = {}
-    for policy in POLICY_DAMPING:
+    for policy in SAAS_POLICIES:
         m = _org(saas_policy=policy)
         probs[policy] = m.pipeline.saas_probability(_request(m, 0.5), 8.0)
     assert probs["forbid"] < probs["guidelines"] < probs["laissez-faire"]
-    assert probs["forbid"] / probs["laissez-faire"] == pytest.approx(POLICY_DAMPING["forbid"])
-    assert probs["guidelines"] / probs["laissez-faire"] == pytest.approx(0.9)
+    assert probs["forbid"] / probs["laissez-faire"] == pytest.approx(saas_damping(P, "forbid"))
+    assert probs["guidelines"] / probs["laissez-faire"] == pytest.approx(P.guidelines_saas_damping)
 
 
 def test_promises_fall_under_an_agreed_roadmap_and_with_trust():
@@ -378,7 +382,7 @@ def test_an_integrated_delivery_records_events_raises_maturity_and_trust():
     assert ledger.trailing("late").sum() == 0
     assert ledger.trailing("broken_promise").sum() == 0
     assert m.data_flow.maturity == pytest.approx(
-        maturity + INTEGRATED_GAIN * req.quality * (1.0 - maturity)
+        maturity + P.integrated_gain * req.quality * (1.0 - maturity)
     )
     # On time and right first time: a success on both sides.
     assert m.trust_marketing_in_it.r == r_mk + 1.0
@@ -432,7 +436,7 @@ def test_a_saas_route_is_due_after_the_lead_time_and_records_the_route():
     assert it_req.effort_left == RequestPipeline.effort(it_req.complexity, 0.0)
 
 
-@pytest.mark.parametrize("policy", list(SILO_WEIGHT))
+@pytest.mark.parametrize("policy", SAAS_POLICIES)
 def test_a_saas_go_live_lowers_maturity_and_adds_debt(policy):
     m = _org(saas_policy=policy)
     u = np.full(N_UNIFORMS, 0.5)
@@ -444,9 +448,9 @@ def test_a_saas_go_live_lowers_maturity_and_adds_debt(policy):
     m.steps += SAAS_LEAD_WEEKS
     maturity, debt, tools = m.data_flow.maturity, m.data_flow.debt, m.saas_tools
     m.pipeline.deliver_saas()
-    w = SILO_WEIGHT[policy]
+    w = silo_weight(P, policy)
     assert req.delivered_week == m.steps
-    assert m.data_flow.maturity == pytest.approx(maturity * (1.0 - SILO_LOSS * w))
+    assert m.data_flow.maturity == pytest.approx(maturity * (1.0 - P.silo_loss * w))
     assert m.data_flow.debt == pytest.approx(debt + w)
     assert m.saas_tools == tools + 1.0 and m.saas_owned[REQUESTER] == 1.0
     skill = m.staff.tech_skill[REQUESTER]

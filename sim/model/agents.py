@@ -1,9 +1,9 @@
 """Staff: marketers, technologists, hybrid hires, embedded analysts, the CMO and the CIO.
 
-Each employee is a Mesa ``CellAgent`` sitting on a desk cell of the office grid. Their numeric state
-(skills, fluency, KPI mix, capacity) lives in one :class:`StaffTable` of NumPy arrays, indexed by
-``agent.index``, so that weekly learning and contact sampling are vectorised; the agent's properties
-read that table. docs/model.md: staff.
+Each employee is a Mesa ``CellAgent`` sitting on a desk cell of the office grid. Their numeric
+state (technology skill, fluency, KPI mix, capacity) lives in one :class:`StaffTable` of NumPy
+arrays, indexed by ``agent.index``, so that weekly learning and contact sampling are vectorised;
+the agent's properties read that table. docs/model.md: staff.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.knowledge import WEEKS_PER_MONTH
+from sim.model.parameters import DEFAULTS, KPI_WEIGHTS, Parameters
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
-
-PRIORITY_CAP = 0.8  # IT never gives marketing more than this share of its effort: run work stays
 
 MARKETING, IT = 0, 1
 DEPARTMENTS = ("marketing", "IT")
@@ -29,17 +28,26 @@ ROLES = ("staff", "lead", "hybrid", "embedded analyst")
 
 # KPI mix columns: what each department's metrics reward.
 SPEED, RELIABILITY, COST, CX = 0, 1, 2, 3
-KPI_NAMES = ("speed", "reliability", "cost", "cx")
+KPI_NAMES = KPI_WEIGHTS
 # Marketers are judged on speed and leads; technologists on reliability, standards and cost
-# (Accenture, The CMO-CIO Disconnect; Forrester 2016). Shared metrics blend both towards CX.
-MARKETING_KPI = np.array([0.6, 0.05, 0.05, 0.3])
-IT_KPI = np.array([0.1, 0.5, 0.3, 0.1])
+# (Accenture, The CMO-CIO Disconnect; Forrester 2016): their mixes are the parameters
+# marketing_kpi_<name> and it_kpi_<name>. Shared metrics blend both towards CX, which is what a
+# shared metric is (its definition, not a coefficient).
 SHARED_KPI = np.array([0.0, 0.0, 0.0, 1.0])
 
 
-def kpi_mix(department: np.ndarray, shared_metrics: float) -> np.ndarray:
+def department_kpis(p: Parameters = DEFAULTS) -> tuple[np.ndarray, np.ndarray]:
+    """Marketing's and IT's own KPI mixes (weights on speed, reliability, cost and CX, each
+    summing to 1)."""
+    marketing = np.array([getattr(p, f"marketing_kpi_{name}") for name in KPI_NAMES])
+    it = np.array([getattr(p, f"it_kpi_{name}") for name in KPI_NAMES])
+    return marketing, it
+
+
+def kpi_mix(department: np.ndarray, shared_metrics: float, p: Parameters = DEFAULTS) -> np.ndarray:
     """KPI weights (n x 4, rows sum to 1) of staff in ``department`` under ``shared_metrics``."""
-    own = np.where((department == MARKETING)[:, None], MARKETING_KPI, IT_KPI)
+    marketing, it = department_kpis(p)
+    own = np.where((department == MARKETING)[:, None], marketing, it)
     return (1.0 - shared_metrics) * own + shared_metrics * SHARED_KPI
 
 
@@ -52,7 +60,7 @@ class StaffTable:
     Attributes:
         department: MARKETING or IT.
         role: STAFF, LEAD, HYBRID or EMBEDDED.
-        marketing_skill, tech_skill: skill in each field, in [0, 1].
+        tech_skill: technology skill, in [0, 1].
         fluency: fluency in the other department's language, in [0, 1].
         capacity: share of a full working week available for the work, in [0, 1].
         joined: whether the person has joined the firm.
@@ -61,7 +69,6 @@ class StaffTable:
     def __init__(self, n: int) -> None:
         self.department = np.zeros(n, dtype=np.int64)
         self.role = np.zeros(n, dtype=np.int64)
-        self.marketing_skill = np.zeros(n)
         self.tech_skill = np.zeros(n)
         self.fluency = np.zeros(n)
         self.capacity = np.ones(n)
@@ -73,10 +80,14 @@ class StaffTable:
     def fill(
         self, rows: np.ndarray | Sequence[int], department: int, role: int, rng: np.random.Generator
     ) -> None:
-        """Draw skills and fluency for new staff of one department and role.
+        """Draw technology skill and fluency for new staff of one department and role.
 
-        Marketers know marketing and little technology, and speak little IT; technologists the
-        reverse; hybrids are strong in both and fluent (docs/model.md: staff).
+        Marketers know little technology and speak little IT; technologists are skilled and
+        speak little marketing; hybrids are skilled and fluent (docs/model.md: staff).
+
+        Both a high and a low skill are drawn for everyone: the other one was the person's
+        marketing skill, which no mechanism read and which is no longer kept, and drawing it
+        still keeps every later draw of the stream as it was.
         """
         rows = np.asarray(rows, dtype=np.int64)
         n = rows.size
@@ -85,14 +96,13 @@ class StaffTable:
         high = rng.beta(8, 3, n)
         low = rng.beta(2, 6, n)
         if role == HYBRID:
-            self.marketing_skill[rows] = high
             self.tech_skill[rows] = rng.beta(8, 3, n)
             self.fluency[rows] = rng.beta(8, 2, n)
         elif department == MARKETING:
-            self.marketing_skill[rows], self.tech_skill[rows] = high, low
+            self.tech_skill[rows] = low
             self.fluency[rows] = rng.beta(2, 8, n)
         else:
-            self.marketing_skill[rows], self.tech_skill[rows] = low, high
+            self.tech_skill[rows] = high
             self.fluency[rows] = rng.beta(2, 8, n)
 
 
@@ -118,10 +128,6 @@ class Employee(CellAgent):
     @property
     def tech_skill(self) -> float:
         return float(self.model.staff.tech_skill[self.index])
-
-    @property
-    def marketing_skill(self) -> float:
-        return float(self.model.staff.marketing_skill[self.index])
 
     @property
     def capacity(self) -> float:
@@ -177,7 +183,8 @@ class CMO(Employee):
             return False
         m.ledger.add("leader_meeting", [self.index, cio.index])
         aligned = kpi_alignment(m.kpi[self.index], m.kpi[cio.index])
-        agree = aligned * (0.5 + 0.5 * m.cross_trust)
+        floor = p.agreement_trust_floor
+        agree = aligned * (floor + (1.0 - floor) * m.cross_trust)
         if rng.random() >= agree:
             return False
         m.roadmap_until = m.steps + p.roadmap_weeks
@@ -205,8 +212,9 @@ class CIO(Employee):
         p = m.p
         it_kpi = m.kpi[self.index]
         customer_weight = float(it_kpi[SPEED] + it_kpi[CX])
-        share = p.marketing_priority * (1.0 + 2.0 * (customer_weight - 0.2))
-        share *= 0.7 + 0.6 * m.trust_it_in_marketing.value
+        # 0.2 is a traditional IT's speed + CX weight: its rule gives marketing_priority.
+        share = p.marketing_priority * (1.0 + p.priority_kpi_sensitivity * (customer_weight - 0.2))
+        share *= p.priority_trust_base + p.priority_trust_weight * m.trust_it_in_marketing.value
         if m.roadmap_agreed:
             share *= 1.0 + p.roadmap_priority_gain
         if m.lever("it_involved_early"):
@@ -214,4 +222,4 @@ class CIO(Employee):
         if self.usual_incidents > 0:
             excess = min(max(self.alarm / self.usual_incidents - 1.0, 0.0), 2.0)
             share *= 1.0 - p.incident_reaction * excess
-        return min(share, PRIORITY_CAP)
+        return min(share, p.priority_cap)

@@ -24,17 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-START_LEVEL = 70.0  # offering level at week 0, on the 0-100 experience scale
-REFERENCE_SATISFACTION = 62.0  # satisfaction at which churn equals churn_monthly
-DISCONFIRMATION_WEIGHT = 0.5  # weight of a surplus in this week's satisfaction
-MARKET_PULL = 0.05  # weekly pull of expectations towards the market's level
-OWN_ADAPTATION = 0.01  # weekly adaptation of expectations to this firm's experience
-EXPECTATION_SPREAD = 5.0  # spread of expectations between customers, index points
-MATURITY_BONUS = 8.0  # experience points of fully mature customer data (personalisation)
-RECOMMEND_SPREAD = 1.5  # spread of customers' fixed bias on the 0-10 recommendation scale
-LTR_SCALE = 6.0  # satisfaction points per point of likelihood to recommend
-PROMOTER_LTR = 8.5  # a likelihood to recommend that rounds to 9 or 10
-DETRACTOR_LTR = 6.5  # below this it rounds to 0-6
+from sim.model.parameters import DEFAULTS, Parameters
+
 # Churned rows are dropped once they are this share of the rows. Every weekly update runs over
 # all rows, so churned rows cost as much as active ones: at one half (the first version) a firm
 # carried 1.44 rows per customer on average; at one eighth about 1.06, for a copy of the arrays
@@ -62,12 +53,23 @@ class Offering:
         ageing: weekly share of a lead or lag lost.
         lead: the firm's permanent standing over its market, experience points (what it built
             before week 0; it does not age).
+        market_level: the market's experience level on the 0-100 scale (``market_level``).
+        maturity_bonus: experience points of fully mature customer data above the starting
+            maturity (``maturity_experience_bonus``).
     """
 
     def __init__(
-        self, drift_per_week: float, reference_inflow: float, ageing: float, lead: float = 0.0
+        self,
+        drift_per_week: float,
+        reference_inflow: float,
+        ageing: float,
+        lead: float = 0.0,
+        market_level: float = DEFAULTS.market_level,
+        maturity_bonus: float = DEFAULTS.maturity_experience_bonus,
     ) -> None:
         self.lead = lead
+        self.market_level = market_level
+        self.maturity_bonus = maturity_bonus
         self.stock = 0.0
         self.delivered_value = 0.0
         self.erosion = drift_per_week
@@ -86,7 +88,10 @@ class Offering:
         """Mean experience on the 0-100 scale, before noise and incidents: the market's level,
         the firm's lead, and consistent personalisation from data maturity above its start."""
         return (
-            START_LEVEL + self.lead + self.stock + MATURITY_BONUS * (maturity - maturity_at_start)
+            self.market_level
+            + self.lead
+            + self.stock
+            + self.maturity_bonus * (maturity - maturity_at_start)
         )
 
 
@@ -96,24 +101,41 @@ class CustomerBase:
     Args:
         n: customers at week 0.
         rng: the customers' random stream.
+        params: the coefficients of expectations, disconfirmation, churn and recommendation
+            (``market_level``, ``reference_satisfaction``, ``disconfirmation_weight``,
+            ``expectation_pull``, ``expectation_adaptation``, ``expectation_spread``,
+            ``recommend_spread``, ``ltr_scale``, ``promoter_ltr``, ``detractor_ltr``); the
+            defaults when not given.
     """
 
-    def __init__(self, n: int, rng: np.random.Generator) -> None:
+    def __init__(self, n: int, rng: np.random.Generator, params: Parameters = DEFAULTS) -> None:
         self.n_start = n
+        p = params
+        self.market_level = p.market_level
+        self.reference_satisfaction = p.reference_satisfaction
+        self.disconfirmation_weight = p.disconfirmation_weight
+        self.expectation_pull = p.expectation_pull
+        self.expectation_adaptation = p.expectation_adaptation
+        self.expectation_spread = p.expectation_spread
+        self.recommend_spread = p.recommend_spread
+        self.ltr_scale = p.ltr_scale
+        self.promoter_ltr = p.promoter_ltr
+        self.detractor_ltr = p.detractor_ltr
         cap = max(16, int(n * 1.5))
         self.expectation = np.zeros(cap, dtype=np.float32)
         self.satisfaction = np.zeros(cap, dtype=np.float32)
         self.tenure = np.zeros(cap, dtype=np.int32)
-        # Likelihood to recommend (0-10) is 7.5 + (s - REFERENCE) / 6 + bias, bias ~ N(0, 1.5):
-        # promoters score 8.5 or more, detractors below 6.5. Kept as the satisfaction at which the
-        # customer starts to promote, ref + 6 (1 - bias); they detract below that minus 12. A
-        # count is then two comparisons over the arrays, with no packing of the active rows.
+        # Likelihood to recommend (0-10) is 7.5 + (s - reference) / ltr_scale + bias, bias ~
+        # N(0, recommend_spread): promoters score promoter_ltr (8.5) or more, detractors below
+        # detractor_ltr (6.5). Kept as the satisfaction at which the customer starts to promote,
+        # ref + 6 (1 - bias) at the defaults; they detract below that minus 12. A count is then
+        # two comparisons over the arrays, with no packing of the active rows.
         self.promoter_from = np.zeros(cap, dtype=np.float32)
         self.active = np.zeros(cap, dtype=bool)
         self.size = 0
-        self.market_expectation = START_LEVEL
+        self.market_expectation = self.market_level
         # The CX index as last measured: the firm's reputation, which newcomers join with.
-        self.reputation = START_LEVEL + 1.0
+        self.reputation = self.market_level + 1.0
         self._admit(n, rng, self.reputation)
         self.tenure[:n] = rng.integers(0, 260, n)
         # Scratch buffers reused every week (no per-step allocation of large arrays).
@@ -184,14 +206,15 @@ class CustomerBase:
         start = self.size
         self._grow(start + count)
         stop = start + count
-        e = self.market_expectation + EXPECTATION_SPREAD * rng.standard_normal(count)
+        spread = self.expectation_spread
+        e = self.market_expectation + spread * rng.standard_normal(count)
         self.expectation[start:stop] = e
         # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
-        self.satisfaction[start:stop] = prior + EXPECTATION_SPREAD * rng.standard_normal(count)
+        self.satisfaction[start:stop] = prior + spread * rng.standard_normal(count)
         self.tenure[start:stop] = 0
-        bias = RECOMMEND_SPREAD * rng.standard_normal(count)
-        self.promoter_from[start:stop] = REFERENCE_SATISFACTION + LTR_SCALE * (
-            PROMOTER_LTR - 7.5 - bias
+        bias = self.recommend_spread * rng.standard_normal(count)
+        self.promoter_from[start:stop] = self.reference_satisfaction + self.ltr_scale * (
+            self.promoter_ltr - 7.5 - bias
         )
         self.active[start:stop] = True
         self.size = stop
@@ -221,8 +244,8 @@ class CustomerBase:
         # With loss aversion >= 1 that is min(w+ gap, w- gap) (max below 1): two plain products
         # instead of a masked ufunc, which NumPy runs several times slower.
         other = self._work2[:n]
-        np.multiply(gap, np.float32(DISCONFIRMATION_WEIGHT * loss_aversion), out=other)
-        gap *= np.float32(DISCONFIRMATION_WEIGHT)
+        np.multiply(gap, np.float32(self.disconfirmation_weight * loss_aversion), out=other)
+        gap *= np.float32(self.disconfirmation_weight)
         pick = np.minimum if loss_aversion >= 1.0 else np.maximum
         pick(gap, other, out=gap)
         gap += x
@@ -231,9 +254,9 @@ class CustomerBase:
         s += gap
         # e += pull (market - e) + adaptation (x - e), in place: gap and x are free again.
         np.subtract(self.market_expectation, e, out=gap)
-        gap *= MARKET_PULL
+        gap *= self.expectation_pull
         np.subtract(x, e, out=x)
-        x *= OWN_ADAPTATION
+        x *= self.expectation_adaptation
         gap += x
         e += gap
         np.clip(s, 0.0, 100.0, out=s)
@@ -244,7 +267,7 @@ class CustomerBase:
         n = self.size
         base = 1.0 - (1.0 - churn_monthly) ** (12.0 / 52.0)
         s = self.satisfaction[:n][self.active[:n]].astype(np.float64)
-        return float(base * np.exp(-sensitivity * (s - REFERENCE_SATISFACTION)).sum())
+        return float(base * np.exp(-sensitivity * (s - self.reference_satisfaction)).sum())
 
     def churn_and_acquire(
         self,
@@ -259,7 +282,7 @@ class CustomerBase:
         base = 1.0 - (1.0 - churn_monthly) ** (12.0 / 52.0)
         s = self.satisfaction[:n]
         hazard = self._work[:n]
-        np.subtract(s, REFERENCE_SATISFACTION, out=hazard)
+        np.subtract(s, self.reference_satisfaction, out=hazard)
         hazard *= -sensitivity
         np.exp(hazard, out=hazard)
         hazard *= base
@@ -304,7 +327,8 @@ class CustomerBase:
         np.greater_equal(sat, self.promoter_from[:n], out=flag)
         flag &= act
         promoters = int(np.count_nonzero(flag))
-        shifted = np.add(sat, LTR_SCALE * (PROMOTER_LTR - DETRACTOR_LTR), out=self._work[:n])
+        gap = self.ltr_scale * (self.promoter_ltr - self.detractor_ltr)
+        shifted = np.add(sat, gap, out=self._work[:n])
         np.less(shifted, self.promoter_from[:n], out=flag)
         flag &= act
         detractors = int(np.count_nonzero(flag))

@@ -10,36 +10,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Size of one silo's damage by SaaS policy: guidelines require export APIs and a data standard.
-SILO_WEIGHT = {"forbid": 1.0, "guidelines": 0.4, "laissez-faire": 1.0}
-# Share of SaaS purchases that break the company's standards: under "forbid" any purchase does;
-# with no guidelines nobody knows the standards; guidelines make most purchases compliant.
-VIOLATION_SHARE = {"forbid": 1.0, "guidelines": 0.3, "laissez-faire": 1.0}
+from sim.model.parameters import DEFAULTS, Parameters
 
-INTEGRATED_GAIN = 0.012  # maturity gained per integrated delivery of quality 1, scaled by (1 - m)
-SILO_LOSS = 0.010  # maturity lost per silo of weight 1, scaled by m
-DEBT_DRAG = 0.0001  # weekly maturity loss per unit of integration debt, scaled by m
-PAYDOWN = 0.04  # share of debt that IT's own work pays down per week at full share
+
+def silo_weight(p: Parameters, policy: str) -> float:
+    """Size of one silo's damage under SaaS ``policy``: 1 by definition for a tool bought against
+    the rules ("forbid") or with no rules ("laissez-faire"); guidelines require export APIs and a
+    data standard, so a tool bought under them weighs ``guidelines_silo_weight``."""
+    return p.guidelines_silo_weight if policy == "guidelines" else 1.0
+
+
+def violation_share(p: Parameters, policy: str) -> float:
+    """Share of SaaS purchases that break the company's standards under ``policy``: under
+    "forbid" any purchase does, and with no guidelines nobody knows the standards (1 for both);
+    guidelines make most purchases compliant (``guidelines_violation_share``)."""
+    return p.guidelines_violation_share if policy == "guidelines" else 1.0
 
 
 @dataclass
 class DataFlow:
-    """The firm's data maturity and integration debt."""
+    """The firm's data maturity and integration debt, and the coefficients that move them
+    (``integrated_gain``, ``silo_loss``, ``debt_drag``, ``debt_paydown``; the defaults when not
+    given)."""
 
     maturity: float  # 0-1; starts at Parameters.start_maturity
     debt: float  # units of integration debt; starts at Parameters.start_debt
+    integrated_gain: float = DEFAULTS.integrated_gain
+    silo_loss: float = DEFAULTS.silo_loss
+    debt_drag: float = DEFAULTS.debt_drag
+    debt_paydown: float = DEFAULTS.debt_paydown
 
     def integrate(self, quality: float) -> None:
         """An integrated delivery feeds the shared customer data."""
-        self.maturity += INTEGRATED_GAIN * quality * (1.0 - self.maturity)
+        self.maturity += self.integrated_gain * quality * (1.0 - self.maturity)
 
     def silo(self, weight: float) -> None:
         """A SaaS tool bought around IT: one more silo, one more thing to integrate later."""
-        self.maturity -= SILO_LOSS * weight * self.maturity
+        self.maturity -= self.silo_loss * weight * self.maturity
         self.debt += weight
 
     def week(self, reliability_share: float) -> None:
         """Weekly drag of debt on maturity, and paydown by IT's own work."""
-        self.maturity -= DEBT_DRAG * self.debt * self.maturity
-        self.debt -= PAYDOWN * reliability_share * self.debt
+        self.maturity -= self.debt_drag * self.debt * self.maturity
+        self.debt -= self.debt_paydown * reliability_share * self.debt
         self.maturity = min(max(self.maturity, 0.0), 1.0)

@@ -18,19 +18,12 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+# The working week, by which a salary becomes an hourly rate (training and occasion hours): a
+# definition of the units, not a coefficient of a mechanism. Every cost coefficient is a field of
+# Parameters (leader_salary_multiple, it_run_share, debt_cost, saas_subscription_cost,
+# saas_life_weeks, incident_cost, desk_move_cost, glossary_cost, glossary_upkeep, occasion_cost,
+# occasion_hours, planning_time_share).
 HOURS_PER_WEEK = 40.0
-LEADER_SALARY_MULTIPLE = 3.0
-IT_RUN_SHARE = 0.25  # IT's run cost (infrastructure, licences) as a share of IT salaries
-DEBT_COST = 300.0  # weekly cost of one unit of integration debt (workarounds, manual fixes)
-SAAS_SUBSCRIPTION = 300.0  # weekly cost of the subscription one SaaS-routed request adds
-SAAS_RETIREMENT = 1.0 / 52  # weekly share of SaaS subscriptions dropped (one-year life)
-INCIDENT_COST = 20_000.0  # one incident: lost sales, overtime, credits
-DESK_MOVE_COST = 3_000.0  # one desk moved by colocation
-GLOSSARY_COST = 20_000.0  # writing the glossary, once
-GLOSSARY_UPKEEP = 500.0  # keeping it current, per week
-OCCASION_COST = 30.0  # food and travel per person per occasion
-OCCASION_HOURS = 1.5
-PLANNING_SHARE = 0.1  # share of the CMO's and CIO's time spent planning jointly
 
 
 @dataclass

@@ -51,18 +51,14 @@ from sim.model.office import ContactSampler, interleave, plan_office
 from sim.model.parameters import ParameterError, Parameters
 from sim.model.randomness import Streams
 from sim.model.trust import DepartmentTrust
-from sim.model.work import LOW_RISK, RequestPipeline
+from sim.model.work import RequestPipeline
 
 SEATING_LEVERS = ("colocation", "embedded_analysts", "hybrid_hires")
-OCCASION_ATTENDANCE = 0.5  # share of staff at a joint lunch or customer visit
-OCCASION_ENCOUNTERS = 2  # people of the other department each attendee talks to
 # Weeks of experience the customers have before week 0 (no churn, no newcomers): a year brings
 # satisfaction and expectations to their steady state at the starting experience (a numerical
 # warm-up of the customer arrays, not a mechanism).
 SETTLE_WEEKS = 52
 TRAILING_WEEKS = 13  # window of the flow outcomes (time to market, SaaS share)
-INCIDENT_RATE = 0.12  # weekly incidents of a firm with no debt and full reliability work
-CHANGE_RISK = 0.05  # incident chance of a low-risk change shipped with no checks at all
 
 
 class Organisation(mesa.Model):
@@ -116,25 +112,39 @@ class Organisation(mesa.Model):
             p.trust_memory,
             p.failure_weight,
             p.tie_capacity,
+            p.tie_threshold,
         )
-        self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight)
-        self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight)
+        prior = (p.trust_prior_successes, p.trust_prior_failures)
+        self.trust_marketing_in_it = DepartmentTrust(p.trust_memory, p.failure_weight, *prior)
+        self.trust_it_in_marketing = DepartmentTrust(p.trust_memory, p.failure_weight, *prior)
         self.ledger = ExperienceLedger(len(self.staff))
-        self.data_flow = DataFlow(p.start_maturity, p.start_debt)
+        self.data_flow = DataFlow(
+            p.start_maturity,
+            p.start_debt,
+            p.integrated_gain,
+            p.silo_loss,
+            p.debt_drag,
+            p.debt_paydown,
+        )
         self.maturity_at_start = p.start_maturity
         # A traditional firm's delivered worth a week: the industry's pace, which the market's
         # offering keeps (see Offering).
         reference = p.delivery_reference * p.request_rate * max(self.n_joined_marketers, 1)
         self.offering = Offering(
-            p.expectation_drift / 52.0, reference, p.feature_ageing, p.offering_lead
+            p.expectation_drift / 52.0,
+            reference,
+            p.feature_ageing,
+            p.offering_lead,
+            p.market_level,
+            p.maturity_experience_bonus,
         )
-        self.customers = CustomerBase(p.n_customers, self.streams["customers"])
+        self.customers = CustomerBase(p.n_customers, self.streams["customers"], p)
         self.customer_summary = self.customers.summary()
         self.accounts = finance.Accounts()
-        # Subscriptions marketing already holds at week 0: a year of a third of its requests.
-        self.saas_tools = 0.3 * p.request_rate * p.n_marketers * 52
+        # Subscriptions marketing already holds at week 0: a year of a share of its requests.
+        self.saas_tools = p.start_saas_share * p.request_rate * p.n_marketers * 52
         self.saas_owned = np.zeros(len(self.staff))
-        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"), p)
         self.pipeline = RequestPipeline(self)
         self._balance_the_economy()
         self.delivery_stopped = False
@@ -174,7 +184,7 @@ class Organisation(mesa.Model):
         self.competition = 0.0  # log multiplier of churn from competitors' moves: AR(1)
         revenue = self.customers.n_active * p.revenue_per_customer
         salaries, it_run, saas, _ = self._own_costs()
-        incidents = finance.INCIDENT_COST * usual
+        incidents = p.incident_cost * usual
         own = salaries + it_run + saas + incidents
         # A firm too small to carry its marketing and IT at that margin gets no overheads.
         self.overheads = max(revenue * (p.gross_margin - p.operating_margin) - own, 0.0)
@@ -188,11 +198,9 @@ class Organisation(mesa.Model):
         leaders = np.count_nonzero(joined & (st.role == LEAD))
         it_staff = int(np.count_nonzero(joined & (st.department == IT) & (st.role != LEAD)))
         salaries = p.salary * (np.count_nonzero(joined) - leaders)
-        salaries += finance.LEADER_SALARY_MULTIPLE * p.salary * leaders
-        it_run = (
-            finance.IT_RUN_SHARE * p.salary * it_staff + finance.DEBT_COST * self.data_flow.debt
-        )
-        saas = finance.SAAS_SUBSCRIPTION * self.saas_tools
+        salaries += p.leader_salary_multiple * p.salary * leaders
+        it_run = p.it_run_share * p.salary * it_staff + p.debt_cost * self.data_flow.debt
+        saas = p.saas_subscription_cost * self.saas_tools
         return float(salaries), float(it_run), float(saas), it_staff
 
     def revenue_per_customer(self) -> float:
@@ -264,10 +272,12 @@ class Organisation(mesa.Model):
             + interleave(joined_marketing, [int(i) for i in moved])
         )
         it_side = [self.cio, *sorted(int(i) for i in staying)]
-        self.seating = plan_office(p.office_layout, marketing_side, it_side, len(st))
+        self.seating = plan_office(
+            p.office_layout, marketing_side, it_side, len(st), pitch_m=p.desk_pitch_m
+        )
         if previous_floor is not None:
             changed = np.count_nonzero(previous_floor.floor_of != self.seating.floor_of)
-            self.accounts.one_off += finance.DESK_MOVE_COST * changed
+            self.accounts.one_off += p.desk_move_cost * changed
         width, height = self.seating.grid_size
         self.office = OrthogonalMooreGrid((width, height), torus=False, random=self.random)
         for agent in self.employees:
@@ -314,7 +324,7 @@ class Organisation(mesa.Model):
         self.ledger.new_week(week)
         self.delivery_stopped = p.delivery_stop_week > 0 and week >= p.delivery_stop_week
         self._seat_everyone()
-        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"))
+        self.kpi = kpi_mix(self.staff.department, self.lever("shared_metrics"), p)
         self.network.fade()
         self.trust_marketing_in_it.fade()
         self.trust_it_in_marketing.fade()
@@ -376,12 +386,12 @@ class Organisation(mesa.Model):
             st.fluency, per_person, training, p.fluency_gain, p.training_gain, p.fluency_decay
         )
         if training > 0:
-            # Cross-training also teaches the other field's craft, at half the pace of its language.
+            # Cross-training also teaches marketers technology, at training_skill_pace (a half)
+            # of the pace of its language.
             hours = training / WEEKS_PER_MONTH
-            keep = (1.0 - 0.5 * p.training_gain) ** hours
+            keep = (1.0 - p.training_skill_pace * p.training_gain) ** hours
             mk = dep == MARKETING
             st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
-            st.marketing_skill[~mk] = 1.0 - (1.0 - st.marketing_skill[~mk]) * keep
 
         self.ledger.add("contacts", np.concatenate([work_i, work_j]))
         self.ledger.add("contacts_cross", np.concatenate([work_i[cross_work], work_j[cross_work]]))
@@ -403,7 +413,10 @@ class Organisation(mesa.Model):
         fl = 0.5 * (st.fluency[src] + st.fluency[dst])
         if glossary:
             fl = np.maximum(fl, self.p.glossary_floor)
-        accept = (0.4 + 0.6 * self.cross_trust) * (0.4 + 0.6 * fl)
+        trust_floor, fluency_floor = self.p.contact_trust_floor, self.p.contact_fluency_floor
+        accept = (trust_floor + (1.0 - trust_floor) * self.cross_trust) * (
+            fluency_floor + (1.0 - fluency_floor) * fl
+        )
         accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
         # A stream of its own: the sampling of contacts above must not share its draws with the
         # decision to keep them, or a change of either would shift the other.
@@ -430,12 +443,10 @@ class Organisation(mesa.Model):
         away = pool[((phase + offset) % 52.0) < p.rotation_weeks]
         self.rotated[away] = st.joined[away]
         st.capacity[self.rotated & (st.department == IT) & (st.role != LEAD)] = 0.0
-        # Working in the other department's craft teaches it, with diminishing returns.
+        # Working in IT teaches a marketer technology, with diminishing returns.
         keep = 1.0 - p.rotation_skill_gain
         mk = self.rotated & (st.department == MARKETING)
-        it = self.rotated & (st.department == IT)
         st.tech_skill[mk] = 1.0 - (1.0 - st.tech_skill[mk]) * keep
-        st.marketing_skill[it] = 1.0 - (1.0 - st.marketing_skill[it]) * keep
 
     def _rotation_contacts(self) -> tuple[np.ndarray, np.ndarray]:
         """Work contacts of the rotated with the other department's people, among whom they
@@ -464,19 +475,19 @@ class Organisation(mesa.Model):
         rng = self.streams.week("occasions", self.steps)
         rate = self.lever("joint_occasions") / WEEKS_PER_MONTH
         n_occ = int(rng.poisson(rate)) if rate > 0 else 0
-        st = self.staff
+        st, p = self.staff, self.p
+        encounters = p.occasion_encounters
         pairs_i, pairs_j = [], []
         for _ in range(n_occ):
-            attend = present & (rng.random(len(st)) < OCCASION_ATTENDANCE)
+            attend = present & (rng.random(len(st)) < p.occasion_attendance)
             mk = np.flatnonzero(attend & (st.department == MARKETING))
             it = np.flatnonzero(attend & (st.department == IT))
             if mk.size == 0 or it.size == 0:
                 continue
-            pairs_i.append(np.repeat(mk, OCCASION_ENCOUNTERS))
-            pairs_j.append(it[rng.integers(0, it.size, mk.size * OCCASION_ENCOUNTERS)])
+            pairs_i.append(np.repeat(mk, encounters))
+            pairs_j.append(it[rng.integers(0, it.size, mk.size * encounters)])
             self.accounts.one_off += attend.sum() * (
-                finance.OCCASION_COST
-                + finance.OCCASION_HOURS * self.p.salary / finance.HOURS_PER_WEEK
+                p.occasion_cost + p.occasion_hours * p.salary / finance.HOURS_PER_WEEK
             )
         if not pairs_i:
             empty = np.zeros(0, dtype=np.int64)
@@ -505,7 +516,7 @@ class Organisation(mesa.Model):
         stats["it_priority"] = priority
         # Marketers live with their SaaS tools: each week of use of an unintegrated tool.
         st = self.staff
-        self.saas_owned *= 1.0 - finance.SAAS_RETIREMENT
+        self.saas_owned *= 1.0 - 1.0 / self.p.saas_life_weeks
         users = self.marketing_rows[st.joined[self.marketing_rows]]
         self.ledger.add("unintegrated_use", users, self.saas_owned[users])
 
@@ -514,7 +525,8 @@ class Organisation(mesa.Model):
         reliability work; under light governance each low-risk change shipped without the full
         checks carries a small risk of its own."""
         unchecked = sum(
-            r.route == "it" and r.complexity < LOW_RISK for r in self.pipeline.delivered_this_week
+            r.route == "it" and r.complexity < self.p.low_risk_complexity
+            for r in self.pipeline.delivered_this_week
         )
         rate = self._incident_rate(priority, unchecked)
         return int(self.streams.week("incidents", self.steps).poisson(rate))
@@ -522,9 +534,14 @@ class Organisation(mesa.Model):
     def _incident_rate(self, priority: float, unchecked: int) -> float:
         """Expected incidents this week at IT priority ``priority`` for marketing, with
         ``unchecked`` low-risk changes shipped under light governance."""
+        p = self.p
         reliability = 1.0 - priority
-        rate = INCIDENT_RATE * (1.0 + self.data_flow.debt / 20.0) * (1.6 - reliability)
-        return rate + CHANGE_RISK * self.lever("governance_agility") * unchecked
+        rate = (
+            p.incident_rate
+            * (1.0 + self.data_flow.debt / p.incident_debt_scale)
+            * (p.incident_neglect_multiplier - reliability)
+        )
+        return rate + p.change_risk * self.lever("governance_agility") * unchecked
 
     def _serve_customers(self, stats: dict[str, float], incidents: int) -> None:
         p = self.p
@@ -544,7 +561,7 @@ class Organisation(mesa.Model):
         # smoothed over about a quarter, against what a traditional firm delivers.
         delivered = sum(r.worth(p.timeliness_weeks) for r in self.pipeline.delivered_this_week)
         raising = max(p.request_rate * max(self.n_joined_marketers, 1), 1e-9)
-        self.delivery_pace += (delivered / raising - self.delivery_pace) / TRAILING_WEEKS
+        self.delivery_pace += (delivered / raising - self.delivery_pace) / p.delivery_pace_weeks
         pace = max(self.delivery_pace, 0.0) / p.delivery_reference
         # Word of mouth comes from last week's promoters: recommending takes a while.
         promoters = self.customer_summary["promoters"]
@@ -577,18 +594,18 @@ class Organisation(mesa.Model):
         ledger.overheads = self.overheads
         hybrids = joined & (st.role == HYBRID)
         premium = p.salary * p.hybrid_premium * np.count_nonzero(hybrids)
-        self.saas_tools *= 1.0 - finance.SAAS_RETIREMENT
+        self.saas_tools *= 1.0 - 1.0 / p.saas_life_weeks
         ledger.salaries, ledger.it_run, ledger.saas, it_staff = self._own_costs()
-        ledger.incidents = finance.INCIDENT_COST * incidents
+        ledger.incidents = p.incident_cost * incidents
         hourly = p.salary / finance.HOURS_PER_WEEK
         training = (
             self.lever("cross_training") / WEEKS_PER_MONTH * hourly * np.count_nonzero(joined)
         )
-        glossary = finance.GLOSSARY_UPKEEP if self.lever("shared_glossary") else 0.0
+        glossary = p.glossary_upkeep if self.lever("shared_glossary") else 0.0
         if self.lever("shared_glossary") and self.steps == max(1, p.shared_glossary_start):
-            self.accounts.one_off += finance.GLOSSARY_COST
+            self.accounts.one_off += p.glossary_cost
         planning = (
-            finance.PLANNING_SHARE * 2 * finance.LEADER_SALARY_MULTIPLE * p.salary
+            p.planning_time_share * 2 * p.leader_salary_multiple * p.salary
             if self.lever("joint_planning")
             else 0.0
         )

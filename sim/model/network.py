@@ -18,9 +18,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from sim.model.parameters import DEFAULTS
 from sim.model.trust import trust
-
-TIE_THRESHOLD = 0.2  # strength from which a pair counts as a tie (about two contacts)
 
 
 class CollaborationNetwork:
@@ -34,6 +33,7 @@ class CollaborationNetwork:
         memory: weekly fade of trust evidence.
         failure_weight: weight of a failed outcome against a success.
         tie_capacity: tie strength a person holds before more ties crowd each other out.
+        threshold: strength from which a pair counts as a tie (``tie_threshold``).
     """
 
     def __init__(
@@ -44,9 +44,11 @@ class CollaborationNetwork:
         tie_decay: float,
         memory: float,
         failure_weight: float,
-        tie_capacity: float = 10.0,
+        tie_capacity: float = DEFAULTS.tie_capacity,
+        threshold: float = DEFAULTS.tie_threshold,
     ) -> None:
         self.n_staff = n_staff
+        self.threshold = threshold
         self.tie_capacity = tie_capacity
         self.department = department
         self.tie_gain = tie_gain
@@ -154,10 +156,10 @@ class CollaborationNetwork:
 
     def cross_tie_count(self) -> int:
         n = self.n
-        return int(np.count_nonzero(self.cross() & (self.strength[:n] >= TIE_THRESHOLD)))
+        return int(np.count_nonzero(self.cross() & (self.strength[:n] >= self.threshold)))
 
     def tie_count(self) -> int:
-        return int(np.count_nonzero(self.strength[: self.n] >= TIE_THRESHOLD))
+        return int(np.count_nonzero(self.strength[: self.n] >= self.threshold))
 
     def graph(self) -> nx.Graph[int]:
         """The collaboration network as networkx: nodes are staff indices (with ``department``),
@@ -165,7 +167,7 @@ class CollaborationNetwork:
         g: nx.Graph[int] = nx.Graph()
         g.add_nodes_from((i, {"department": int(d)}) for i, d in enumerate(self.department))
         n = self.n
-        keep = np.flatnonzero(self.strength[:n] >= TIE_THRESHOLD)
+        keep = np.flatnonzero(self.strength[:n] >= self.threshold)
         tr = np.asarray(trust(self.r[keep], self.s[keep]))  # arrays in, an array out
         g.add_edges_from(
             (

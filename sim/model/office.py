@@ -1,6 +1,6 @@
 """The office: floors of desks on a Mesa grid, the seating plan, and who bumps into whom.
 
-Desks sit on a regular grid with a pitch of :data:`DESK_PITCH_M` metres. Floors are drawn side by
+Desks sit on a regular grid with a pitch of ``desk_pitch_m`` metres. Floors are drawn side by
 side on one Mesa ``OrthogonalMooreGrid`` (so the browser can draw the floor plan), but distances are
 measured within a floor, and a contact between floors or buildings is damped by ``floor_factor`` or
 ``building_factor``.
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DESK_PITCH_M = 2.0
+from sim.model.parameters import DEFAULTS
+
 FLOOR_GAP_CELLS = 2  # empty columns drawn between floors on the shared grid
 
 
@@ -37,10 +38,14 @@ class Floor:
 
 
 class SeatingPlan:
-    """Who sits where: floor, local desk coordinates, and an occupancy map per floor."""
+    """Who sits where: floor, local desk coordinates, and an occupancy map per floor; desks are
+    ``pitch_m`` metres apart (``desk_pitch_m``)."""
 
-    def __init__(self, floors: list[Floor], n_staff: int) -> None:
+    def __init__(
+        self, floors: list[Floor], n_staff: int, pitch_m: float = DEFAULTS.desk_pitch_m
+    ) -> None:
         self.floors = floors
+        self.pitch_m = pitch_m
         self.floor_of = np.full(n_staff, -1, dtype=np.int64)
         self.col = np.zeros(n_staff, dtype=np.int64)
         self.row = np.zeros(n_staff, dtype=np.int64)
@@ -76,7 +81,7 @@ class SeatingPlan:
         """Walking distance in metres between two desks of one floor (inf across floors)."""
         if self.floor_of[a] != self.floor_of[b]:
             return math.inf
-        return DESK_PITCH_M * math.hypot(self.col[a] - self.col[b], self.row[a] - self.row[b])
+        return self.pitch_m * math.hypot(self.col[a] - self.col[b], self.row[a] - self.row[b])
 
 
 def block_shape(n: int) -> tuple[int, int]:
@@ -98,7 +103,12 @@ def interleave(majority: list[int], minority: list[int]) -> list[int]:
 
 
 def plan_office(
-    layout: str, marketing_side: list[int], it_side: list[int], n_staff: int, spare: int = 0
+    layout: str,
+    marketing_side: list[int],
+    it_side: list[int],
+    n_staff: int,
+    spare: int = 0,
+    pitch_m: float = DEFAULTS.desk_pitch_m,
 ) -> SeatingPlan:
     """Seat marketing's side (marketers, CMO, hybrids, embedded and colocated IT, already in the
     order they should sit) and IT's side of the office.
@@ -110,6 +120,7 @@ def plan_office(
         it_side: staff indices seated on IT's block.
         n_staff: size of the staff table (seats may be left for staff who join later).
         spare: extra free desks on each block for people who move or join mid-run.
+        pitch_m: distance between neighbouring desks, metres.
     """
     m_cols, m_rows = block_shape(len(marketing_side) + spare)
     i_cols, i_rows = block_shape(len(it_side) + spare)
@@ -117,7 +128,7 @@ def plan_office(
         # One floor; IT's block starts one aisle (two desks) after marketing's.
         cols = m_cols + 2 + i_cols
         floors = [Floor(0, cols, max(m_rows, i_rows), 0)]
-        plan = SeatingPlan(floors, n_staff)
+        plan = SeatingPlan(floors, n_staff, pitch_m)
         _fill(plan, 0, marketing_side, 0, m_cols)
         _fill(plan, 0, it_side, m_cols + 2, i_cols)
         return plan
@@ -126,7 +137,7 @@ def plan_office(
         Floor(0, m_cols, m_rows, 0),
         Floor(building_b, i_cols, i_rows, m_cols + FLOOR_GAP_CELLS),
     ]
-    plan = SeatingPlan(floors, n_staff)
+    plan = SeatingPlan(floors, n_staff, pitch_m)
     _fill(plan, 0, marketing_side, 0, m_cols)
     _fill(plan, 1, it_side, 0, i_cols)
     return plan
@@ -154,7 +165,7 @@ class ContactSampler:
         self.lam = lam
         # Each pair gets an attempt from both ends, each landing on the partner's desk with
         # probability attempts * area * exp(-d/lam) / (2 pi lam^2); so p0 = 2 * that at d = 0.
-        area = DESK_PITCH_M**2
+        area = plan.pitch_m**2
         self.attempts = p0 * math.pi * lam**2 / area
         n_floors = len(plan.floors)
         self.factor = np.ones((n_floors, n_floors))
@@ -180,7 +191,7 @@ class ContactSampler:
             who = np.repeat(people, n_att)
             if who.size == 0:
                 continue
-            r = rng.gamma(2.0, self.lam, who.size) / DESK_PITCH_M
+            r = rng.gamma(2.0, self.lam, who.size) / self.plan.pitch_m
             theta = rng.uniform(0.0, 2.0 * math.pi, who.size)
             col = np.rint(self.plan.col[who] + r * np.cos(theta)).astype(np.int64)
             row = np.rint(self.plan.row[who] + r * np.sin(theta)).astype(np.int64)

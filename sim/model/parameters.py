@@ -19,6 +19,7 @@ import numpy as np
 from sim.errors import UserError
 
 SAAS_POLICIES = ("forbid", "guidelines", "laissez-faire")
+KPI_WEIGHTS = ("speed", "reliability", "cost", "cx")  # the columns of a KPI mix (agents.KPI_NAMES)
 OFFICE_LAYOUTS = ("same_floor", "separate_floors", "separate_buildings")
 
 
@@ -210,8 +211,9 @@ class Parameters:
         group=LEVER,
         doc="Share of marketers and technologists who, with the CMO and the CIO, spend "
         "rotation_weeks a year working in the other department ('a periodic switch in their "
-        "roles will bring in better understanding'): they learn its language and craft and make "
-        "ties there, at the cost of their own department's output in those weeks.",
+        "roles will bring in better understanding'): they learn its language (marketers also "
+        "its technology) and make ties there, at the cost of their own department's output in "
+        "those weeks.",
     )
 
     shared_metrics_start: int = _p(
@@ -286,6 +288,18 @@ class Parameters:
         doc="Week from which the firm delivers nothing new (0 = never); "
         "a stress test for rising expectations.",
     )
+    market_level: float = _p(
+        70.0,
+        0.0,
+        100.0,
+        unit="index points",
+        group=ENV,
+        doc="Experience level of the firm's market (the industry's offering) on the 0-100 "
+        "experience scale: what a firm level with its market offers at the starting data "
+        "maturity, and where customers' expectations are pulled (the offering is kept relative "
+        "to the market, so the level stays put while the market rises). 70 puts a default "
+        "firm's CX index at about 65.6 at set-up (assumption).",
+    )
 
     # --- behaviour: contacts and ties (docs/model.md: office and contacts) ----------------------
     contact_p0: float = _p(
@@ -305,6 +319,16 @@ class Parameters:
         group=BEHAV,
         doc="Decay length of the Allen curve; 13 m gives the 4:1 contact "
         "ratio between 2 m and 20 m (Allen 1977; Waber et al. 2014).",
+    )
+    desk_pitch_m: float = _p(
+        2.0,
+        0.5,
+        10.0,
+        unit="m",
+        group=BEHAV,
+        doc="Distance between neighbouring desks of the office grid, which turns desk "
+        "positions into the distances of the Allen curve (geometry; assumption: an open-plan "
+        "desk and its share of the aisle).",
     )
     floor_factor: float = _p(
         0.15,
@@ -328,6 +352,26 @@ class Parameters:
         "when either side works remotely that week; remote work "
         "silos collaboration (Yang et al. 2022: fully remote, "
         "about -25% cross-group share).",
+    )
+    contact_trust_floor: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Trust factor of keeping a cross-department contact when the departments do not "
+        "trust each other at all; it rises linearly to 1 at full trust (people avoid those "
+        "they distrust; assumption).",
+    )
+    contact_fluency_floor: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Fluency factor of keeping a cross-department contact when the pair shares none of "
+        "each other's language; it rises linearly to 1 at full fluency (people avoid those "
+        "they cannot follow; assumption).",
     )
     tie_gain: float = _p(
         0.15,
@@ -356,6 +400,16 @@ class Parameters:
         "(people keep about 5 close and 15 good relationships: Hill and Dunbar 2003; "
         "assumption for work ties).",
     )
+    tie_threshold: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        unit="strength",
+        group=BEHAV,
+        doc="Tie strength from which a pair counts as a tie (about two contacts): the ties a "
+        "requester asks among, and the tie counts of the outcomes and the network graph "
+        "(assumption).",
+    )
     tie_worth_weeks: float = _p(
         4.0,
         0.0,
@@ -375,6 +429,25 @@ class Parameters:
         group=BEHAV,
         doc="Tie gain of a social encounter relative to a work "
         "contact (Kahn 1996: interaction is not collaboration).",
+    )
+
+    occasion_attendance: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="probability",
+        group=BEHAV,
+        doc="Chance that a person present that week attends a joint lunch or customer visit "
+        "(assumption).",
+    )
+    occasion_encounters: int = _p(
+        2,
+        0,
+        50,
+        unit="people/attendee",
+        group=BEHAV,
+        doc="IT attendees each marketing attendee talks to at a joint occasion, drawn with "
+        "replacement (assumption).",
     )
 
     # --- behaviour: knowledge and trust (section 5) --------------------------------------------
@@ -403,6 +476,16 @@ class Parameters:
         group=BEHAV,
         doc="Fluency learned per hour of cross-training, scaled by (1 - fluency).",
     )
+    training_skill_pace: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Pace at which cross-training teaches marketers technology, relative to the pace "
+        "at which it teaches the other department's language (training_gain) (assumption: "
+        "half).",
+    )
     glossary_floor: float = _p(
         0.35,
         0.0,
@@ -426,6 +509,25 @@ class Parameters:
         unit="successes",
         group=BEHAV,
         doc="Weight k of a failure against a success (Slovic 1993; loss aversion about 2.25).",
+    )
+    trust_prior_successes: float = _p(
+        2.0,
+        0.0,
+        50.0,
+        unit="successes",
+        group=BEHAV,
+        doc="Prior successes r0 of each department's trust in the other at week 0 (trust = "
+        "(r + 1) / (r + s + 2)); with trust_prior_failures, a traditional firm's trust leans to "
+        "distrust: 0.375 (assumption).",
+    )
+    trust_prior_failures: float = _p(
+        4.0,
+        0.0,
+        50.0,
+        unit="failures",
+        group=BEHAV,
+        doc="Prior failure evidence s0 of each department's trust in the other at week 0 "
+        "(assumption).",
     )
 
     # --- behaviour: work (section 6) -----------------------------------------------------------
@@ -480,6 +582,15 @@ class Parameters:
         doc="Chance that a complex request between two people with no "
         "shared language is misunderstood.",
     )
+    low_risk_complexity: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="complexity",
+        group=BEHAV,
+        doc="Complexity below which a request counts as low-risk work, which governance_agility "
+        "lightens (assumption: the easier half of requests).",
+    )
 
     rotation_weeks: float = _p(
         4.0,
@@ -505,8 +616,8 @@ class Parameters:
         0.5,
         unit="share of the gap/week",
         group=BEHAV,
-        doc="Share of the gap to full skill in the other department's craft closed by each week "
-        "of working in it (diminishing returns, as for cross-training; assumption).",
+        doc="Share of the gap to full technology skill a rotated marketer closes by each week "
+        "of working in IT (diminishing returns, as for cross-training; assumption).",
     )
 
     # --- behaviour: requirements and routing (docs/model.md: work) -----------------------------
@@ -629,6 +740,336 @@ class Parameters:
         "touchpoints (Forrester, 'Mastering Customer Data').",
     )
 
+    # --- behaviour: the request pipeline (docs/model.md: the request pipeline) ----------------
+    request_value_sd: float = _p(
+        0.4,
+        0.0,
+        3.0,
+        unit="log points",
+        group=BEHAV,
+        doc="Spread (sd of the log) of a request's customer value, lognormal with median 1 "
+        "(assumption).",
+    )
+    request_complexity_shape: float = _p(
+        2.0,
+        0.1,
+        50.0,
+        unit="Beta shape",
+        group=BEHAV,
+        doc="Both shape parameters of the symmetric Beta distribution of a request's technical "
+        "complexity: 2 is a hump around 0.5; larger, more alike (assumption).",
+    )
+    hybrid_reach: float = _p(
+        5.0,
+        0.0,
+        100.0,
+        unit="marketers/hybrid",
+        group=BEHAV,
+        doc="Marketers one hybrid hire can translate for: the chance that a request has a "
+        "hybrid in its requirements is hybrids x this / marketers, at most 1 (assumption).",
+    )
+    analyst_reach: float = _p(
+        10.0,
+        0.0,
+        200.0,
+        unit="marketers/analyst",
+        group=BEHAV,
+        doc="Marketers one embedded analyst can serve, as hybrid_reach (assumption).",
+    )
+    glossary_miss_cap: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="With the glossary, a request's chance of misunderstanding is at most this times "
+        "misunderstanding x complexity: the worst confusions are settled in writing "
+        "(assumption).",
+    )
+    governance_weeks: float = _p(
+        3.0,
+        0.0,
+        52.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Approval wait of a change under full governance, before IT may start it; "
+        "governance_agility shortens it for low-risk work (rounded to whole weeks; assumption).",
+    )
+    effort_base: float = _p(
+        0.3,
+        0.0,
+        10.0,
+        unit="effort units",
+        group=BEHAV,
+        doc="Effort of a request of zero complexity (assumption).",
+    )
+    effort_per_complexity: float = _p(
+        1.4,
+        0.0,
+        20.0,
+        unit="effort units per unit complexity",
+        group=BEHAV,
+        doc="Extra effort per unit of a request's complexity: the most complex takes "
+        "effort_base + this (assumption).",
+    )
+    agile_effort_cut: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of a low-risk request's effort (its paperwork) that governance_agility 1 "
+        "removes, in proportion below (assumption).",
+    )
+    forbid_saas_damping: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of marketing's chance of buying SaaS around IT when it is forbidden: "
+        "bought anyway, hidden and expensed against the rules ('laissez-faire' is 1 by "
+        "definition) (assumption).",
+    )
+    guidelines_saas_damping: float = _p(
+        0.9,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="The same multiplier when SaaS is allowed within standards and guidelines "
+        "(assumption).",
+    )
+    saas_lead_weeks: int = _p(
+        2,
+        0,
+        52,
+        unit="weeks",
+        group=BEHAV,
+        doc="Weeks from a SaaS purchase to a configured tool in use (assumption).",
+    )
+    promise_trust_weight: float = _p(
+        0.8,
+        0.0,
+        3.0,
+        unit="per unit trust",
+        group=BEHAV,
+        doc="Fall of marketing's chance of promising a date without IT per unit of its trust "
+        "in IT above 0.3 (relative to that chance; assumption).",
+    )
+    promise_optimism: float = _p(
+        0.7,
+        0.0,
+        5.0,
+        unit="share of IT's estimate",
+        group=BEHAV,
+        doc="A date marketing promises without IT is this share of IT's estimate (rounded up): "
+        "it follows the business's wish, not IT's queue, about 30% optimistic (assumption).",
+    )
+    estimate_padding: float = _p(
+        1.2,
+        0.0,
+        5.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="A date IT agrees is its estimate padded by this factor (rounded up) (assumption).",
+    )
+    early_effort_share: float = _p(
+        0.95,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of each technologist's marketing effort left for requests when IT is "
+        "involved early; the rest goes to reviewing ideas (assumption).",
+    )
+    abandon_weeks: int = _p(
+        26,
+        0,
+        1040,
+        unit="weeks",
+        group=BEHAV,
+        doc="Marketing gives up on a request IT has not started once it is older than this "
+        "(assumption: half a year).",
+    )
+    max_reworks: int = _p(
+        2,
+        0,
+        2,
+        unit="reworks",
+        group=BEHAV,
+        doc="Reworks of a misunderstood result before it is delivered as it is; at most 2, "
+        "the rework uniforms each request carries (assumption).",
+    )
+    rework_effort_share: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="share of the effort",
+        group=BEHAV,
+        doc="Effort of one rework as a share of the request's effort (assumption).",
+    )
+    it_quality_base: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Quality of an IT delivery by a technologist of zero skill on unclear requirements; "
+        "quality = this + it_quality_skill x skill + it_quality_clarity x clarity "
+        "(assumption).",
+    )
+    it_quality_skill: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="quality per unit skill",
+        group=BEHAV,
+        doc="Quality an IT delivery gains per unit of the technologist's skill (assumption).",
+    )
+    it_quality_clarity: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="quality per unit clarity",
+        group=BEHAV,
+        doc="Quality an IT delivery gains per unit of the clarity of its requirements "
+        "(assumption).",
+    )
+    missed_quality: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Quality multiplier of a result delivered after max_reworks that still misses what "
+        "was meant (assumption).",
+    )
+    saas_quality_base: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Quality of a SaaS tool bought by a requester of zero technology skill, before "
+        "noise: fast and decent, unintegrated (assumption).",
+    )
+    saas_quality_skill: float = _p(
+        0.25,
+        0.0,
+        1.0,
+        unit="quality per unit skill",
+        group=BEHAV,
+        doc="Quality a SaaS tool gains per unit of the requester's technology skill (assumption).",
+    )
+    saas_quality_noise: float = _p(
+        0.35,
+        0.0,
+        2.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Width of the uniform noise on a SaaS tool's quality (sd about 0.1 at 0.35; "
+        "assumption).",
+    )
+    saas_quality_floor: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="quality",
+        group=BEHAV,
+        doc="Lowest quality of a SaaS tool (the highest is 1) (assumption).",
+    )
+    saas_distrust_weight: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        unit="failures per silo unit",
+        group=BEHAV,
+        doc="Failure weight, in IT's trust in marketing, of a SaaS tool going live, per unit of "
+        "its silo weight (a tool IT will have to integrate; assumption).",
+    )
+
+    # --- behaviour: KPI mixes and IT's priority (docs/model.md: staff, leaders) -------------
+    marketing_kpi_speed: float = _p(
+        0.6,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on speed (time to market) in marketing's own KPI mix: marketers are judged "
+        "on speed and leads (Accenture, The CMO-CIO Disconnect; Forrester 2016). The four "
+        "marketing_kpi_ weights sum to 1.",
+    )
+    marketing_kpi_reliability: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on reliability (uptime, incidents) in marketing's own KPI mix (as "
+        "marketing_kpi_speed).",
+    )
+    marketing_kpi_cost: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on cost (budgets, standards) in marketing's own KPI mix (as "
+        "marketing_kpi_speed).",
+    )
+    marketing_kpi_cx: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on customer experience in marketing's own KPI mix (as marketing_kpi_speed).",
+    )
+    it_kpi_speed: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on speed (time to market) in IT's own KPI mix: technologists are judged on "
+        "reliability, standards and cost (Accenture, The CMO-CIO Disconnect; Forrester "
+        "2016). The four it_kpi_ weights sum to 1.",
+    )
+    it_kpi_reliability: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on reliability (uptime, incidents) in IT's own KPI mix (as it_kpi_speed).",
+    )
+    it_kpi_cost: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on cost (budgets, standards) in IT's own KPI mix (as it_kpi_speed).",
+    )
+    it_kpi_cx: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="weight",
+        group=BEHAV,
+        doc="Weight on customer experience in IT's own KPI mix (as it_kpi_speed).",
+    )
+    priority_cap: float = _p(
+        0.8,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="The most of its effort IT ever gives marketing's requests: run work stays "
+        "(assumption).",
+    )
+
     # --- behaviour: the leaders (docs/model.md: leaders) ---------------------------------------
     leader_meetings: float = _p(
         1.0,
@@ -674,6 +1115,43 @@ class Parameters:
         group=BEHAV,
         doc="Share of marketing's promises without IT's agreement that an agreed roadmap "
         "prevents (the dates were agreed with IT).",
+    )
+    agreement_trust_floor: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="At a meeting, the CMO and CIO agree a roadmap with chance alignment x (this + "
+        "(1 - this) x the departments' mutual trust): the chance at no trust at all, relative "
+        "to full trust (assumption).",
+    )
+    priority_kpi_sensitivity: float = _p(
+        2.0,
+        0.0,
+        10.0,
+        unit="per unit weight",
+        group=BEHAV,
+        doc="Relative rise of IT's share of effort for marketing per unit of speed + CX weight "
+        "in IT's KPI mix above a traditional IT's 0.2 (assumption).",
+    )
+    priority_trust_base: float = _p(
+        0.7,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of IT's share of effort for marketing when IT does not trust marketing "
+        "at all (assumption).",
+    )
+    priority_trust_weight: float = _p(
+        0.6,
+        0.0,
+        2.0,
+        unit="per unit trust",
+        group=BEHAV,
+        doc="Rise of that multiplier per unit of IT's trust in marketing: 1 at trust 0.5 at the "
+        "defaults (assumption).",
     )
     incident_reaction: float = _p(
         0.2,
@@ -856,7 +1334,7 @@ class Parameters:
         100_000.0,
         unit="currency/week",
         group=BEHAV,
-        doc="Weekly cost of one staff member (leaders cost three).",
+        doc="Weekly cost of one staff member (leaders cost leader_salary_multiple times this).",
     )
     hybrid_premium: float = _p(
         0.3,
@@ -865,6 +1343,319 @@ class Parameters:
         unit="share",
         group=BEHAV,
         doc="Pay premium of a hybrid hire (Burning Glass 2019: 20-40%).",
+    )
+
+    # --- behaviour: customers' expectations and recommendation (docs/model.md: customers) ------
+    reference_satisfaction: float = _p(
+        62.0,
+        0.0,
+        100.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Satisfaction at which a customer's churn hazard is churn_monthly and her likelihood "
+        "to recommend is 7.5 before her own bias (assumption: where the 0-100 scale meets the "
+        "churn benchmark).",
+    )
+    disconfirmation_weight: float = _p(
+        0.5,
+        0.0,
+        2.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Weight of a surplus of experience over expectation in this week's satisfaction; a "
+        "shortfall weighs loss_aversion times as much (expectation-disconfirmation, Oliver "
+        "1980; the size is an assumption).",
+    )
+    expectation_pull: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly pull of each customer's expectation towards the market's level "
+        "(market_level) (assumption).",
+    )
+    expectation_adaptation: float = _p(
+        0.01,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Weekly adaptation of each customer's expectation to the experience this firm gives "
+        "her (assumption).",
+    )
+    expectation_spread: float = _p(
+        5.0,
+        0.0,
+        50.0,
+        unit="index points",
+        group=BEHAV,
+        doc="Spread (sd) of expectations between customers, and of a newcomer's starting "
+        "satisfaction around the firm's reputation (assumption).",
+    )
+    maturity_experience_bonus: float = _p(
+        8.0,
+        0.0,
+        50.0,
+        unit="index points per unit maturity",
+        group=BEHAV,
+        doc="Experience points of fully mature customer data (personalisation), counted from "
+        "the starting maturity (assumption).",
+    )
+    recommend_spread: float = _p(
+        1.5,
+        0.0,
+        5.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Spread (sd) of customers' fixed bias on the 0-10 likelihood-to-recommend scale "
+        "(assumption).",
+    )
+    ltr_scale: float = _p(
+        6.0,
+        0.1,
+        50.0,
+        unit="index points per LTR point",
+        group=BEHAV,
+        doc="Satisfaction points per point of likelihood to recommend (0-10) (assumption).",
+    )
+    promoter_ltr: float = _p(
+        8.5,
+        0.0,
+        10.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Likelihood to recommend from which a customer is a promoter: one that rounds to 9 "
+        "or 10 (the NPS definition).",
+    )
+    detractor_ltr: float = _p(
+        6.5,
+        0.0,
+        10.0,
+        unit="LTR points",
+        group=BEHAV,
+        doc="Likelihood to recommend below which a customer is a detractor: one that rounds to "
+        "0-6 (the NPS definition); keep it below promoter_ltr.",
+    )
+
+    # --- behaviour: data flow (docs/model.md: data flow) --------------------------------------
+    integrated_gain: float = _p(
+        0.012,
+        0.0,
+        0.5,
+        unit="maturity per delivery",
+        group=BEHAV,
+        doc="Data maturity gained per integrated IT delivery of quality 1, scaled by "
+        "(1 - maturity) (assumption).",
+    )
+    silo_loss: float = _p(
+        0.010,
+        0.0,
+        0.5,
+        unit="share of maturity per silo",
+        group=BEHAV,
+        doc="Share of data maturity lost per SaaS silo of weight 1 (assumption).",
+    )
+    debt_drag: float = _p(
+        0.0001,
+        0.0,
+        0.01,
+        unit="share of maturity per debt unit/week",
+        group=BEHAV,
+        doc="Weekly share of data maturity lost per unit of integration debt (assumption).",
+    )
+    debt_paydown: float = _p(
+        0.04,
+        0.0,
+        1.0,
+        unit="share/week",
+        group=BEHAV,
+        doc="Share of integration debt that IT's own (non-marketing) work pays down a week when "
+        "all of IT's effort is its own (assumption).",
+    )
+    guidelines_silo_weight: float = _p(
+        0.4,
+        0.0,
+        1.0,
+        unit="silo units",
+        group=BEHAV,
+        doc="Damage (to maturity, debt and IT's trust) of one SaaS tool bought under "
+        "saas_policy='guidelines', relative to one bought against the rules or with no rules "
+        "(1 by definition): guidelines require export APIs and a data standard (assumption).",
+    )
+    guidelines_violation_share: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share",
+        group=BEHAV,
+        doc="Share of SaaS purchases under guidelines that break the company's standards; under "
+        "'forbid' any purchase does and with no guidelines nobody knows the standards (1 by "
+        "definition) (assumption).",
+    )
+
+    # --- behaviour: incidents, SaaS at set-up, acquisition pace (docs/model.md: data flow) -----
+    incident_rate: float = _p(
+        0.12,
+        0.0,
+        10.0,
+        unit="incidents/week",
+        group=BEHAV,
+        doc="Scale of the weekly incident rate: a firm with no integration debt has this times "
+        "(incident_neglect_multiplier - IT's share of effort on its own reliability work) "
+        "incidents a week, 0.072 at full reliability work (assumption).",
+    )
+    incident_debt_scale: float = _p(
+        20.0,
+        0.1,
+        1000.0,
+        unit="silo units",
+        group=BEHAV,
+        doc="Integration debt that doubles the incident rate: the rate rises by 1/this per "
+        "unit of debt (assumption).",
+    )
+    incident_neglect_multiplier: float = _p(
+        1.6,
+        1.0,
+        10.0,
+        unit="multiplier",
+        group=BEHAV,
+        doc="Multiplier of incident_rate when IT spends none of its effort on its own "
+        "reliability work; it falls by one per unit of that share, to this minus one at full "
+        "reliability work (assumption).",
+    )
+    change_risk: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        unit="incidents/change",
+        group=BEHAV,
+        doc="Incident chance of a low-risk change shipped with no checks at all: each low-risk "
+        "IT delivery adds this times governance_agility to the week's incident rate "
+        "(assumption).",
+    )
+    start_saas_share: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        unit="share of requests",
+        group=BEHAV,
+        doc="SaaS subscriptions marketing holds at week 0, as a share of a year of its requests "
+        "(request_rate x n_marketers x 52): the stock left by a year of buying that share "
+        "around IT (assumption).",
+    )
+    delivery_pace_weeks: float = _p(
+        13.0,
+        1.0,
+        520.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Smoothing time of marketing's delivery pace, the exponential average of delivered "
+        "worth per raised request that drives acquisition: about a quarter, as campaigns run "
+        "(assumption).",
+    )
+
+    # --- behaviour: costs (docs/model.md: money and lever costs) -------------------------------
+    leader_salary_multiple: float = _p(
+        3.0,
+        1.0,
+        20.0,
+        unit="salaries",
+        group=BEHAV,
+        doc="Weekly cost of the CMO and of the CIO each, in staff salaries (assumption).",
+    )
+    it_run_share: float = _p(
+        0.25,
+        0.0,
+        5.0,
+        unit="share of IT salaries",
+        group=BEHAV,
+        doc="IT's run cost (infrastructure, licences) as a share of IT staff's salaries "
+        "(assumption).",
+    )
+    debt_cost: float = _p(
+        300.0,
+        0.0,
+        100_000.0,
+        unit="currency/week per silo unit",
+        group=BEHAV,
+        doc="Weekly cost of one unit of integration debt: workarounds, manual fixes (assumption).",
+    )
+    saas_subscription_cost: float = _p(
+        300.0,
+        0.0,
+        100_000.0,
+        unit="currency/week per tool",
+        group=BEHAV,
+        doc="Weekly subscription of one SaaS tool bought around IT (assumption).",
+    )
+    saas_life_weeks: float = _p(
+        52.0,
+        1.0,
+        1040.0,
+        unit="weeks",
+        group=BEHAV,
+        doc="Mean life of a SaaS subscription: 1/this of the subscriptions, and of each "
+        "marketer's tools in use, are dropped each week (assumption: one year).",
+    )
+    incident_cost: float = _p(
+        20_000.0,
+        0.0,
+        10_000_000.0,
+        unit="currency/incident",
+        group=BEHAV,
+        doc="Cost of one incident: lost sales, overtime, credits (assumption).",
+    )
+    desk_move_cost: float = _p(
+        3_000.0,
+        0.0,
+        1_000_000.0,
+        unit="currency/desk",
+        group=BEHAV,
+        doc="One-off cost of one person's desk moved to another floor or building at a "
+        "re-seating (assumption).",
+    )
+    glossary_cost: float = _p(
+        20_000.0,
+        0.0,
+        10_000_000.0,
+        unit="currency",
+        group=BEHAV,
+        doc="One-off cost of writing the shared glossary (assumption).",
+    )
+    glossary_upkeep: float = _p(
+        500.0,
+        0.0,
+        1_000_000.0,
+        unit="currency/week",
+        group=BEHAV,
+        doc="Weekly cost of keeping the shared glossary current (assumption).",
+    )
+    occasion_cost: float = _p(
+        30.0,
+        0.0,
+        10_000.0,
+        unit="currency/attendee",
+        group=BEHAV,
+        doc="Food and travel per attendee of a joint occasion (assumption).",
+    )
+    occasion_hours: float = _p(
+        1.5,
+        0.0,
+        40.0,
+        unit="hours/attendee",
+        group=BEHAV,
+        doc="Working hours an attendee spends at a joint occasion, paid at the salary's hourly "
+        "rate (assumption).",
+    )
+    planning_time_share: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        unit="share of a leader's time",
+        group=BEHAV,
+        doc="Share of the CMO's and the CIO's time spent planning jointly: the cost of "
+        "joint_planning (assumption).",
     )
 
     # --- the survey instrument (docs/survey.md) -------------------------------------------
@@ -905,6 +1696,13 @@ class Parameters:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
+        for department in ("marketing", "it"):
+            names = [f"{department}_kpi_{k}" for k in KPI_WEIGHTS]
+            total = sum(getattr(self, name) for name in names)
+            if abs(total - 1.0) > 1e-6:
+                raise ParameterError(
+                    f"{', '.join(names)} sum to {total:g}: the weights of a KPI mix must sum to 1"
+                )
 
     # -- construction helpers -------------------------------------------------------------------
     @classmethod

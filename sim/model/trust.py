@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.parameters import DEFAULTS
+
 
 def trust(r: np.ndarray | float, s: np.ndarray | float) -> np.ndarray | float:
     """Expected trustworthiness in [0, 1] from success and failure evidence."""
@@ -23,11 +25,16 @@ class DepartmentTrust:
     Args:
         memory: weekly fade g of old evidence, in (0, 1].
         failure_weight: weight k of a failure, in successes.
-        r0, s0: prior evidence; the default prior of a traditional firm leans to distrust.
+        r0, s0: prior evidence (``trust_prior_successes``, ``trust_prior_failures``); the
+            default prior of a traditional firm leans to distrust.
     """
 
     def __init__(
-        self, memory: float, failure_weight: float, r0: float = 2.0, s0: float = 4.0
+        self,
+        memory: float,
+        failure_weight: float,
+        r0: float = DEFAULTS.trust_prior_successes,
+        s0: float = DEFAULTS.trust_prior_failures,
     ) -> None:
         self.memory = memory
         self.failure_weight = failure_weight

@@ -28,23 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import EMBEDDED, HYBRID, SPEED
-from sim.model.data_flow import SILO_WEIGHT, VIOLATION_SHARE
+from sim.model.data_flow import silo_weight, violation_share
 from sim.model.knowledge import effective_fluency
-from sim.model.network import TIE_THRESHOLD
+from sim.model.parameters import DEFAULTS, Parameters
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
 
-SAAS_LEAD_WEEKS = 2  # weeks from purchase to a configured SaaS tool
-GOVERNANCE_WEEKS = 3  # approval wait of a change under full governance
-LOW_RISK = 0.5  # complexity below which work counts as low risk
-MAX_REWORKS = 2
-ABANDON_WEEKS = 26  # marketing gives up on a request IT has not started after this long
-HYBRID_REACH = 5.0  # marketers one hybrid can translate for
-ANALYST_REACH = 10.0  # marketers one embedded analyst can serve
-# Friction of buying SaaS under each policy: hidden and expensed against the rules, allowed within
-# guidelines, or free of any friction.
-POLICY_DAMPING = {"forbid": 0.6, "guidelines": 0.9, "laissez-faire": 1.0}
 # For the survey's ledger only (docs/survey.md, low_priority): a request that has passed its
 # approval wait (governance) and still waits this many weeks or more for IT to start it counts as
 # "not started in time": the wait is then IT's queue, not its process. One week: once IT
@@ -57,7 +47,7 @@ START_WAIT_WEEKS = 1
 # decision. Pulling a lever changes which decisions are taken but never shifts the draws of other
 # requests, so paired scenarios stay on common random numbers (Starsim's rule).
 U_ROUTE, U_ANALYST, U_HYBRID, U_WHO, U_VIOLATION, U_PROMISE, U_MISSED, U_QUALITY = range(8)
-U_REWORK = 8  # MAX_REWORKS columns: one per check of a finished result
+U_REWORK = 8  # two columns (the most max_reworks allows): one per check of a finished result
 U_TECH = 10  # three columns: candidate technologists when no known contact has time
 N_UNIFORMS = 13
 
@@ -101,6 +91,17 @@ class Request:
         return self.value * self.quality * self.timeliness(timeliness_weeks)
 
 
+def saas_damping(p: Parameters, policy: str) -> float:
+    """Friction of buying SaaS under ``policy``: hidden and expensed against the rules
+    (``forbid_saas_damping``), allowed within guidelines (``guidelines_saas_damping``), or free of
+    any friction ("laissez-faire": 1 by definition)."""
+    if policy == "forbid":
+        return p.forbid_saas_damping
+    if policy == "guidelines":
+        return p.guidelines_saas_damping
+    return 1.0
+
+
 class RequestPipeline:
     """The queue of marketing requests and the weekly flow through it.
 
@@ -134,18 +135,23 @@ class RequestPipeline:
         queue and this request at the assignee's weekly marketing effort. Marketing asks before it
         chooses, so the estimate is also the delay it weighs against SaaS (docs/model.md: work,
         step 2)."""
+        p = self.model.p
         agility = self.model.lever("governance_agility")
-        low_risk = req.complexity < LOW_RISK
-        wait = GOVERNANCE_WEEKS * ((1.0 - agility) if low_risk else 1.0)
-        effort = self.effort(req.complexity, agility)
+        low_risk = req.complexity < p.low_risk_complexity
+        wait = p.governance_weeks * ((1.0 - agility) if low_risk else 1.0)
+        effort = self.effort(req.complexity, agility, p)
         rate = max(self.allowance[req.assignee], 0.02)
         return wait + (load[req.assignee] + effort) / rate
 
     @staticmethod
-    def effort(complexity: float, agility: float) -> float:
-        """Effort units of a request; light governance trims the paperwork of low-risk work."""
-        effort = 0.3 + 1.4 * complexity
-        return effort * (1.0 - 0.3 * agility) if complexity < LOW_RISK else effort
+    def effort(complexity: float, agility: float, p: Parameters = DEFAULTS) -> float:
+        """Effort units of a request (``effort_base`` plus ``effort_per_complexity`` times its
+        complexity); light governance trims the paperwork of low-risk work by ``agile_effort_cut``
+        at full agility."""
+        effort = p.effort_base + p.effort_per_complexity * complexity
+        if complexity < p.low_risk_complexity:
+            return effort * (1.0 - p.agile_effort_cut * agility)
+        return effort
 
     # -- 1-4: raising, requirements, routing, promises
     def raise_requests(self) -> None:
@@ -188,15 +194,16 @@ class RequestPipeline:
         Counts are drawn for every row, joined or not, so the number of draws never depends on who
         has joined yet.
         """
-        counts = rng.poisson(self.model.p.request_rate, rows.size)
+        p = self.model.p
+        counts = rng.poisson(p.request_rate, rows.size)
         # Not yet joined, or working in IT this week (role rotation): no requests of their own.
         counts[~self.model.staff.joined[rows] | self.model.rotated[rows]] = 0
         requesters = np.repeat(rows, counts)
         n = requesters.size
         return (
             requesters,
-            rng.lognormal(0.0, 0.4, n),
-            rng.beta(2.0, 2.0, n),
+            rng.lognormal(0.0, p.request_value_sd, n),
+            rng.beta(p.request_complexity_shape, p.request_complexity_shape, n),
             rng.random(n),
             rng.random((n, N_UNIFORMS)),
         )
@@ -217,7 +224,7 @@ class RequestPipeline:
         m = self.model
         technologists = m.technologist_rows
         network = m.network
-        known = technologists[network.ties_of(req.requester, technologists)[0] >= TIE_THRESHOLD]
+        known = technologists[network.ties_of(req.requester, technologists)[0] >= network.threshold]
         drawn = technologists[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)]
         candidates = np.unique(np.concatenate([known, drawn]))
         strength, trusted = network.ties_of(req.requester, candidates)
@@ -233,9 +240,10 @@ class RequestPipeline:
         n_marketers = max(m.n_joined_marketers, 1)
         analysts, hybrids = m.embedded_rows, m.joined_hybrid_rows
         u = req.u
-        if analysts.size and u[U_ANALYST] < min(1.0, analysts.size * ANALYST_REACH / n_marketers):
+        analyst_reach, hybrid_reach = m.p.analyst_reach, m.p.hybrid_reach
+        if analysts.size and u[U_ANALYST] < min(1.0, analysts.size * analyst_reach / n_marketers):
             return int(analysts[int(u[U_WHO] * analysts.size)])
-        if hybrids.size and u[U_HYBRID] < min(1.0, hybrids.size * HYBRID_REACH / n_marketers):
+        if hybrids.size and u[U_HYBRID] < min(1.0, hybrids.size * hybrid_reach / n_marketers):
             return int(hybrids[int(u[U_WHO] * hybrids.size)])
         return -1
 
@@ -268,7 +276,7 @@ class RequestPipeline:
         )
         if glossary:
             # The glossary settles the worst confusions: no request is a coin toss any more.
-            miss = min(miss, 0.5 * p.misunderstanding * req.complexity)
+            miss = min(miss, p.glossary_miss_cap * p.misunderstanding * req.complexity)
         return 1.0 - min(max(miss, 0.0), 1.0)
 
     def saas_probability(self, req: Request, expected_weeks: float) -> float:
@@ -290,37 +298,38 @@ class RequestPipeline:
         if m.lever("it_involved_early"):
             logit -= p.early_saas_cut
         prob = 1.0 / (1.0 + math.exp(-logit))
-        return min(1.0, prob * POLICY_DAMPING[m.lever("saas_policy")])
+        return min(1.0, prob * saas_damping(p, m.lever("saas_policy")))
 
     def _route(self, req: Request, expected_weeks: float) -> None:
         m = self.model
+        p = m.p
         week = m.steps
         ledger = m.ledger
         people = [req.requester, m.cmo]
         ledger.add("raised", people)
         if req.u[U_ROUTE] < self.saas_probability(req, expected_weeks):
             req.route = "saas"
-            req.due_week = week + SAAS_LEAD_WEEKS
+            req.due_week = week + p.saas_lead_weeks
             self.saas_pending.append(req)
             policy = m.lever("saas_policy")
             ledger.add("routed_saas", [req.requester, m.cmo, m.cio])
-            if req.u[U_VIOLATION] < VIOLATION_SHARE[policy]:
+            if req.u[U_VIOLATION] < violation_share(m.p, policy):
                 ledger.add("violation", [req.requester, m.cmo, m.cio])
                 ledger.add("bad_interaction", m.cio)
             return
         req.route = "it"
         agility = m.lever("governance_agility")
-        low_risk = req.complexity < LOW_RISK
-        wait = GOVERNANCE_WEEKS * ((1.0 - agility) if low_risk else 1.0)
+        low_risk = req.complexity < p.low_risk_complexity
+        wait = p.governance_weeks * ((1.0 - agility) if low_risk else 1.0)
         req.start_week = week + round(wait)
-        req.effort_total = req.effort_left = self.effort(req.complexity, agility)
+        req.effort_total = req.effort_left = self.effort(req.complexity, agility, p)
         if req.u[U_PROMISE] < self.promise_probability(req):
             req.promised = True
             # Marketing's date follows the business's wish, not IT's queue: about 30% optimistic.
-            req.due_week = week + math.ceil(0.7 * expected_weeks)
+            req.due_week = week + math.ceil(p.promise_optimism * expected_weeks)
             ledger.add("promised_without_it", [req.requester, m.cmo, m.cio])
         else:
-            req.due_week = week + math.ceil(1.2 * expected_weeks)  # IT pads its estimate
+            req.due_week = week + math.ceil(p.estimate_padding * expected_weeks)  # IT pads it
         self.queues.setdefault(req.assignee, deque()).append(req)
         it_people = [req.requester, m.cmo, m.cio]
         ledger.add("raised_it", it_people)
@@ -338,7 +347,7 @@ class RequestPipeline:
         m = self.model
         prob = m.p.promise_propensity
         prob *= float(m.kpi[req.requester, SPEED]) / 0.6
-        prob *= 1.0 - 0.8 * (m.trust_marketing_in_it.value - 0.3)
+        prob *= 1.0 - m.p.promise_trust_weight * (m.trust_marketing_in_it.value - 0.3)
         if m.roadmap_agreed:
             prob *= 1.0 - m.p.roadmap_promise_cut  # the dates were agreed with IT
         return min(max(prob, 0.0), 1.0)
@@ -355,7 +364,7 @@ class RequestPipeline:
         m = self.model
         rows = m.technologist_rows
         staff = m.staff
-        overhead = 0.95 if m.lever("it_involved_early") else 1.0
+        overhead = m.p.early_effort_share if m.lever("it_involved_early") else 1.0
         self.allowance[:] = 0.0
         self.allowance[rows] = (
             m.p.it_capacity * staff.capacity[rows] * staff.tech_skill[rows] * priority * overhead
@@ -372,10 +381,11 @@ class RequestPipeline:
         queue = self.queues.get(tech)
         if not queue:
             return
+        p = m.p
         week = m.steps
         budget = self.allowance[tech]
         for req in list(queue):
-            if req.effort_left >= req.effort_total and week - req.raised_week > ABANDON_WEEKS:
+            if req.effort_left >= req.effort_total and week - req.raised_week > p.abandon_weeks:
                 queue.remove(req)
                 self._abandon(req)
                 continue
@@ -392,16 +402,18 @@ class RequestPipeline:
             budget -= spent
             if req.effort_left > 1e-9:
                 continue
-            if req.reworks < MAX_REWORKS and req.u[U_REWORK + req.reworks] > req.clarity:
+            if req.reworks < p.max_reworks and req.u[U_REWORK + req.reworks] > req.clarity:
                 req.reworks += 1
-                req.effort_left = 0.5 * req.effort_total
+                req.effort_left = p.rework_effort_share * req.effort_total
                 self.reworked_this_week += 1
                 m.ledger.add("reworked", [req.requester, m.cmo, m.cio])
                 continue
             queue.remove(req)
             skill = float(m.staff.tech_skill[tech])
-            missed = req.reworks >= MAX_REWORKS and req.u[U_MISSED] > req.clarity
-            req.quality = (0.4 + 0.3 * skill + 0.3 * req.clarity) * (0.5 if missed else 1.0)
+            missed = req.reworks >= p.max_reworks and req.u[U_MISSED] > req.clarity
+            req.quality = (
+                p.it_quality_base + p.it_quality_skill * skill + p.it_quality_clarity * req.clarity
+            ) * (p.missed_quality if missed else 1.0)
             if not missed:
                 m.ledger.add("delivered_working", [req.requester, m.cmo, m.cio])
             self._deliver(req, integrated=True)
@@ -424,17 +436,20 @@ class RequestPipeline:
         m.trust_marketing_in_it.record(0.0, 1.0)
 
     def deliver_saas(self) -> None:
-        """SaaS tools bought two weeks ago go live: fast, decent, unintegrated."""
+        """SaaS tools bought ``saas_lead_weeks`` ago go live: fast, decent, unintegrated."""
         m = self.model
         if m.delivery_stopped:
             return
+        p = m.p
         week = m.steps
         while self.saas_pending and self.saas_pending[0].due_week <= week:
             req = self.saas_pending.popleft()
             skill = float(m.staff.tech_skill[req.requester])
-            noise = 0.35 * (req.u[U_QUALITY] - 0.5)  # uniform noise, sd about 0.1
-            req.quality = float(np.clip(0.5 + 0.25 * skill + noise, 0.1, 1.0))
-            m.data_flow.silo(SILO_WEIGHT[m.lever("saas_policy")])
+            # Uniform noise of width saas_quality_noise: sd about 0.1 at the default.
+            noise = p.saas_quality_noise * (req.u[U_QUALITY] - 0.5)
+            quality = p.saas_quality_base + p.saas_quality_skill * skill + noise
+            req.quality = float(np.clip(quality, p.saas_quality_floor, 1.0))
+            m.data_flow.silo(silo_weight(m.p, m.lever("saas_policy")))
             m.saas_tools += 1.0
             m.saas_owned[req.requester] += 1.0
             self._deliver(req, integrated=False)
@@ -470,7 +485,8 @@ class RequestPipeline:
             # A working tool that IT will have to integrate: a success for marketing, a failure
             # in IT's eyes whenever it broke the standards.
             m.trust_marketing_in_it.record(0.0, 0.0)
-            m.trust_it_in_marketing.record(0.0, 0.5 * SILO_WEIGHT[m.lever("saas_policy")])
+            weight = silo_weight(m.p, m.lever("saas_policy"))
+            m.trust_it_in_marketing.record(0.0, m.p.saas_distrust_weight * weight)
 
     def _record_delivery(self, req: Request, late: bool) -> None:
         """What an IT delivery was in the eyes of the requester and the two leaders, for the

@@ -54,7 +54,7 @@ MARGIN_GROWTH = 0.05
 MARGIN_WEEKS = 13  # a quarter's margin, against the same quarter a year before
 # A marketer struggles with unintegrated systems in a week when she works across at least two of
 # her own SaaS tools that do not talk to each other: the expected number of her tools still
-# subscribed (purchases less retirements, sim.model.finance.SAAS_RETIREMENT) is at least 1.5,
+# subscribed (purchases less retirements, Parameters.saas_life_weeks) is at least 1.5,
 # two when rounded to whole tools. One tool beside the integrated stack is a silo but her work
 # in it is self-contained; with two she must carry customer data between them by hand.
 TOOL_IN_USE = 1.5
