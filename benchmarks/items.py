@@ -259,18 +259,17 @@ def agent_week(s: Settings) -> Result:
 # -- 2. per customer-week cost --------------------------------------------------------------------
 def customer_week_update(customers: Any, rng: np.random.Generator, p: Any) -> Callable[[], None]:
     """One week of the customer base as ``Organisation._serve_customers`` does it: experience,
-    churn and acquisition, summary (at the offering's starting level and maturity 0.3)."""
+    churn and acquisition, summary (at the offering's starting level and maturity)."""
     from sim.model.customers import Offering
 
-    level = Offering(p.n_marketers).level(0.3)
-    spread = p.experience_spread + p.silo_spread * (1.0 - 0.3)
+    offering = Offering(p.expectation_drift / 52.0, 1.0, p.feature_ageing, p.offering_lead)
+    level = offering.level(p.start_maturity, p.start_maturity)
+    spread = p.experience_spread + p.silo_spread * (1.0 - p.start_maturity)
     state = {"promoters": customers.summary()["promoters"]}
     balanced = customers.expected_churn(p.churn_monthly, p.churn_sensitivity)
 
     def week() -> None:
-        customers.experience(
-            rng, level, spread, p.loss_aversion, p.satisfaction_weight, p.expectation_drift / 52.0
-        )
+        customers.experience(rng, level, spread, p.loss_aversion, p.satisfaction_weight)
         # Newcomers balance the churn expected at the starting satisfaction, as in the model.
         new_mean = balanced + p.word_of_mouth * state["promoters"]
         customers.churn_and_acquire(rng, p.churn_monthly, p.churn_sensitivity, new_mean)

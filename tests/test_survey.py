@@ -153,10 +153,10 @@ def says_yes(led: ExperienceLedger, qid: str, who: str, tolerance: float) -> lis
 
 # Four IT requests and a SaaS tool, closed in the trailing year, and one closed before it.
 DELIVERIES = [
-    *story(60, M1, "raised_it", "delivered", "delivered_it", "delivered_integrated_on_time"),
+    *story(60, M1, "raised_it", "delivered", "delivered_it"),
     *story(61, M1, "delivered_working"),
     *story(70, M1, "raised_it", "reworked", "delivered", "delivered_it", "underdelivered"),
-    *story(70, M1, "unclear_requirements", "it_friction", "delivered_integrated_on_time"),
+    *story(70, M1, "unclear_requirements", "it_friction"),
     *story(80, M2, "raised_it", "promised_without_it", "delivered", "delivered_it"),
     *story(80, M2, "late", "underdelivered", "it_friction", "delivered_working"),
     *story(90, M2, "raised_it", "unmet", "underdelivered", "not_started_in_time"),

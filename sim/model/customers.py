@@ -210,7 +210,8 @@ class CustomerBase:
         e = self.market_expectation + spread * rng.standard_normal(count)
         self.expectation[start:stop] = e
         # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
-        self.satisfaction[start:stop] = prior + spread * rng.standard_normal(count)
+        joined = prior + spread * rng.standard_normal(count)
+        self.satisfaction[start:stop] = np.clip(joined, 0.0, 100.0)  # on the scale, as every week
         self.tenure[start:stop] = 0
         bias = self.recommend_spread * rng.standard_normal(count)
         self.promoter_from[start:stop] = self.reference_satisfaction + self.ltr_scale * (

@@ -36,7 +36,6 @@ EVENTS = (
     "underdelivered",  # an IT request closed late, after rework, or abandoned
     "unclear_requirements",  # an IT request delivered after rework: its clarity draw failed
     "it_friction",  # an IT request closed that was reworked or promised without IT
-    "delivered_integrated_on_time",  # an IT delivery on or before its due week
     "delivered_working",  # an IT delivery that does what was meant (not delivered missing it)
     "it_started",  # IT starts work on a request
     "not_started_in_time",  # IT started it after work.START_WAIT_WEEKS, or never (abandoned)

@@ -1193,12 +1193,15 @@ class Parameters:
         "satisfaction (Recurly benchmarks: 1-5%).",
     )
     churn_sensitivity: float = _p(
-        0.08,
+        0.03,
         0.0,
         1.0,
         unit="per index point",
         group=BEHAV,
-        doc="Log-hazard fall of churn per point of satisfaction.",
+        doc="Log-hazard fall of churn per point of a customer's satisfaction: at 0.03 a customer "
+        "10 points more satisfied is 26% less likely to leave (assumption; no source gives the "
+        "individual slope. It was 0.08, also unsourced, under which one headline lever moved "
+        "revenue growth 2-3 times the McKinsey bound of experiments/effect_bounds.toml).",
     )
     delivery_elasticity: float = _p(
         0.24,
@@ -1403,21 +1406,25 @@ class Parameters:
         "the starting maturity (assumption).",
     )
     recommend_spread: float = _p(
-        1.5,
+        2.0,
         0.0,
         5.0,
         unit="LTR points",
         group=BEHAV,
-        doc="Spread (sd) of customers' fixed bias on the 0-10 likelihood-to-recommend scale "
-        "(assumption).",
+        doc="Spread (sd) of customers' fixed bias on the 0-10 likelihood-to-recommend scale: "
+        "answers to the NPS question within one brand spread by about 2 points (assumption "
+        "from the usual shape of NPS answer distributions, e.g. 45% promoters and 15% "
+        "detractors at NPS 30).",
     )
     ltr_scale: float = _p(
-        6.0,
+        10.0,
         0.1,
         50.0,
         unit="index points per LTR point",
         group=BEHAV,
-        doc="Satisfaction points per point of likelihood to recommend (0-10) (assumption).",
+        doc="Satisfaction points per point of likelihood to recommend: 10 maps the 0-100 "
+        "satisfaction scale onto the 0-10 recommendation scale one to one (assumption; it was "
+        "6, under which one CX point moved NPS by about 6 points).",
     )
     promoter_ltr: float = _p(
         8.5,

@@ -502,8 +502,6 @@ class RequestPipeline:
             ledger.add("unclear_requirements", people)
         if reworked or req.promised:
             ledger.add("it_friction", people)
-        if not late:
-            ledger.add("delivered_integrated_on_time", people)
         # Each leader judges the dealing with the other side as its department's trust does.
         ledger.add("bad_interaction" if late or reworked else "good_interaction", m.cmo)
         broke = reworked or (req.promised and late)
