@@ -90,6 +90,9 @@ def test_at_most_three_tolerance_parameters():
     ]
     assert len(tolerances_) <= 3
     assert not any(q.id in n for q in QUESTIONS for n in FIELDS)  # no parameter per question
+    # ...and one spread of dispositions for every role and question.
+    survey = [n for n, f in FIELDS.items() if f.metadata["group"] == "survey"]
+    assert set(survey) - set(tolerances_) == {"survey_week", "disposition_concentration"}
 
 
 def test_survey_needs_a_year_of_history():
@@ -546,3 +549,25 @@ def test_a_survey_week_too_early_for_the_questions_is_refused_up_front(tmp_path)
     )
     with pytest.raises(ScenarioError, match=r"early.toml.*survey_week=56 is out of range"):
         load_population(str(pop))
+
+
+def test_a_wider_spread_of_dispositions_pulls_every_share_towards_a_half():
+    """Re-answering with less alike respondents (a lower concentration) moves a rare yes up and
+    a common yes down: one spread parameter for every item."""
+    n = 400
+    u = (np.arange(n) + 0.5) / n
+    frame = pd.DataFrame(
+        {
+            "respondent": "CIO",
+            "u": np.concatenate([u, u]),
+            "rate": np.concatenate([np.full(n, 0.2), np.full(n, 0.8)]),
+            "tolerance": 0.0,
+            "yes": False,
+        }
+    )
+    share = {}
+    for k in (50.0, 2.0):
+        yes = reanswer(frame, {"CIO": 0.5}, k).yes.to_numpy()
+        share[k] = (yes[:n].mean(), yes[n:].mean())
+    assert share[2.0][0] > share[50.0][0] + 0.1  # rare gets commoner
+    assert share[2.0][1] < share[50.0][1] - 0.1  # common gets rarer

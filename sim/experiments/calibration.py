@@ -44,10 +44,11 @@ from sim.experiments.experiment import (
     SurveyTarget,
     objective,
 )
+from sim.model.parameters import FIELDS
 from sim.model.randomness import child_seed
 from sim.results.stats import mean_interval
 from sim.runs.pool import local_pool
-from sim.runs.store import claim_state_folder
+from sim.runs.store import claim_state_folder, folder_lock
 from sim.survey.instrument import TOLERANCE_PARAMETER, compare_with_peers, reanswer
 from sim.survey.population import run_survey
 
@@ -74,6 +75,8 @@ def stage_seeds(seed: int) -> dict[str, int]:
 
 
 TOLERANCES = {param: role for role, param in TOLERANCE_PARAMETER.items()}
+# Parameters that move only the respondents' thresholds: answered again, never re-simulated.
+THRESHOLDS = (*TOLERANCES, "disposition_concentration")
 SIMULATION_MEMORY = 16  # simulated surveys kept in memory for re-answering
 
 
@@ -153,7 +156,7 @@ class Evaluator:
             return Evaluation(pd.DataFrame(record["shares"]), pd.DataFrame(record["firms"]))
         # Tolerances only move the respondents' thresholds, not the firms: simulate once per
         # behavioural vector and answer again for each set of tolerances.
-        behaviour = {k: v for k, v in theta.items() if k not in TOLERANCES}
+        behaviour = {k: v for k, v in theta.items() if k not in THRESHOLDS}
         sim_key = self.key(behaviour, n_firms, seed)
         answers = self.simulated.get(sim_key)
         stored = self.answers_dir / f"{sim_key}.parquet"
@@ -172,8 +175,18 @@ class Evaluator:
             while len(self.simulated) > SIMULATION_MEMORY:
                 self.simulated.pop(next(iter(self.simulated)))
         means = {role: theta[name] for name, role in TOLERANCES.items() if name in theta}
+        # Unfitted thresholds stay as the population sets them (or their defaults).
+        firm = e.population.draw(1, 0)[0]
+
+        def given(name: str) -> float:
+            return float(theta.get(name, firm.get(name, FIELDS[name].default)))
+
+        if "disposition_concentration" in theta:
+            # The spread applies to every role: re-answer all of them, at their means.
+            means = {role: given(name) for name, role in TOLERANCES.items()}
         if means:
-            answers = compare_with_peers(reanswer(answers, means))
+            k = given("disposition_concentration")
+            answers = compare_with_peers(reanswer(answers, means, k))
         evaluation = Evaluation.from_answers(answers)
         if key in self.cache:
             return evaluation
@@ -418,14 +431,14 @@ def calibrate(
     """Run the whole calibration and write ``fit.json``, ``predictions.csv`` and ``report.html``
     into ``out``; resumes from ``out`` when it holds this same experiment."""
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    _claim(e, out, fresh)
-    if executor is not None:
-        return _calibrate(e, out, workers, executor, log, started)
-    # One pool for the whole calibration: a pool per evaluation paid a process start-up
-    # (imports of Mesa, pandas, SciPy: 1-2 s) on each of the ~100 evaluations.
-    with local_pool(workers) as pool:
-        return _calibrate(e, out, workers, pool, log, started)
+    with folder_lock(out):  # no second command writes this folder meanwhile
+        _claim(e, out, fresh)
+        if executor is not None:
+            return _calibrate(e, out, workers, executor, log, started)
+        # One pool for the whole calibration: a pool per evaluation paid a process start-up
+        # (imports of Mesa, pandas, SciPy: 1-2 s) on each of the ~100 evaluations.
+        with local_pool(workers) as pool:
+            return _calibrate(e, out, workers, pool, log, started)
 
 
 def _calibrate(

@@ -50,7 +50,7 @@ from sim.errors import UserError
 from sim.experiments.experiment import Evaluation, Experiment, Free, evaluate
 from sim.results.figures import save
 from sim.runs.pool import local_pool
-from sim.runs.store import claim_state_folder
+from sim.runs.store import claim_state_folder, folder_lock
 from sim.survey.instrument import ITEMS
 
 METHODS = ("morris", "sobol")
@@ -171,6 +171,21 @@ def run_sensitivity(
     budget: int | None = None,
     *,
     out: Path,
+    **kwargs: Any,
+) -> SensitivityResult:
+    """:func:`_run_sensitivity`, holding the output folder's lock throughout
+    (:func:`sim.runs.store.folder_lock`), so no second command writes it meanwhile."""
+    budget = _checked_budget(experiment, method, budget)  # refused before any folder is made
+    with folder_lock(Path(out)):
+        return _run_sensitivity(experiment, method, budget, out=Path(out), **kwargs)
+
+
+def _run_sensitivity(
+    experiment: Experiment,
+    method: str = "morris",
+    budget: int | None = None,
+    *,
+    out: Path,
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -197,16 +212,8 @@ def run_sensitivity(
             or an output folder holding another analysis.
     """
     started = time.perf_counter()
-    _check_method(method)
     frees = experiment.sensitivity
-    k = len(frees)
-    if k == 0:
-        raise SensitivityError(
-            f"{experiment.path}: [sensitivity] names no parameters; list them in "
-            "`parameters = [...]`"
-        )
-    budget = default_budget(method, k) if budget is None else budget
-    check_budget(method, k, budget)
+    budget = _checked_budget(experiment, method, budget)
     out = Path(out)
     _claim(experiment, method, budget, out, fresh)
 
@@ -598,6 +605,24 @@ def _claim(experiment: Experiment, method: str, budget: int, out: Path, fresh: b
     state = json.loads(json.dumps(state, default=str))
     keys = [k for k in state if k not in ("kind", "experiment")]
     claim_state_folder(out, SENSITIVITY_KIND, state, fresh, keys)
+
+
+def _checked_budget(experiment: Experiment, method: str, budget: int | None) -> int:
+    """The budget to use: the method's default when ``budget`` is None.
+
+    Raises:
+        SensitivityError: an unknown method, no parameters to vary, or too small a budget.
+    """
+    _check_method(method)
+    k = len(experiment.sensitivity)
+    if k == 0:
+        raise SensitivityError(
+            f"{experiment.path}: [sensitivity] names no parameters; list them in "
+            "`parameters = [...]`"
+        )
+    budget = default_budget(method, k) if budget is None else budget
+    check_budget(method, k, budget)
+    return budget
 
 
 def _problem(frees: tuple[Free, ...]) -> dict[str, Any]:

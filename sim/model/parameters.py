@@ -1699,6 +1699,17 @@ class Parameters:
         group=SURVEY,
         doc="Mean tolerance of marketers, as tolerance_cio.",
     )
+    disposition_concentration: float = _p(
+        8.0,
+        1.0,
+        100.0,
+        unit="ratio",
+        group=SURVEY,
+        doc="How alike the respondents of one role are in disposition: tolerances are Beta(k m, "
+        "k (1 - m)) with this k for every role (sd about 0.17 at m = 0.5 and k = 8; higher k, "
+        "more alike). Not a tolerance per question: one spread for everyone, which a fit may "
+        "estimate since no source gives it.",
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

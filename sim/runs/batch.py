@@ -29,7 +29,7 @@ from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, local_pool
 from sim.runs.progress import progress_bar
 from sim.runs.scenarios import Scenario
-from sim.runs.store import BatchStore, environment, now, run_key
+from sim.runs.store import BatchStore, environment, folder_lock, now, run_key
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,23 @@ def manifest_for(
 
 
 def run_batch(
+    scenarios: list[Scenario],
+    store: BatchStore,
+    **kwargs: Any,
+) -> BatchResult:
+    """Run every missing (scenario, replication) and store each as it arrives, holding the
+    folder's lock throughout (:func:`sim.runs.store.folder_lock`); the arguments are those of
+    :func:`_run_batch`.
+
+    Raises:
+        StoreError: the folder holds a different batch (see :meth:`BatchStore.prepare`), cannot
+            be written, or another orgsim command is working in it.
+    """
+    with folder_lock(store.out):
+        return _run_batch(scenarios, store, **kwargs)
+
+
+def _run_batch(
     scenarios: list[Scenario],
     store: BatchStore,
     *,

@@ -22,7 +22,8 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -42,6 +43,10 @@ FINGERPRINT_PACKAGES = ("model", "survey")
 FINGERPRINT_MODULES = ("runs/runner.py",)
 DEPENDENCIES = ("mesa", "numpy", "networkx", "pandas", "pyarrow", "scipy", "matplotlib")
 ASIDE_PREFIX = "superseded-"
+# The file an orgsim command holds an exclusive OS lock on while it works in a folder; it records
+# the holder's process id. It is never moved aside and does not make a folder "not empty".
+LOCK_NAME = ".orgsim-lock"
+_HELD: dict[Path, list[int]] = {}  # resolved folder -> [lock fd, depth]: re-entrant per process
 
 
 class StoreError(UserError, ValueError):
@@ -111,6 +116,81 @@ def environment() -> dict[str, Any]:
 FRESH_HINT = "choose another --out, or add --fresh to move the old one aside (nothing is deleted)"
 
 
+def writable_folder(out: Path) -> Path:
+    """``out`` as a folder this process can write in, created if missing.
+
+    Raises:
+        StoreError: ``out`` is a file, cannot be created, or is not writable; checked before any
+            work starts, so a run never fails at its end for want of somewhere to write.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise StoreError(f"--out {out} is a file, not a folder; choose a folder for --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the folder {out} ({exc.strerror}); choose a folder you can write to"
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise StoreError(f"{out} is not writable; choose a folder you can write to with --out")
+    return out
+
+
+@contextmanager
+def folder_lock(out: Path) -> Iterator[Path]:
+    """Hold an exclusive OS lock (``flock``) on the folder ``out`` for the whole of a piece of
+    work, so two commands never write one folder at once; the kernel releases it if the process
+    dies. Re-entrant within a process. On a system without ``fcntl`` it does nothing.
+
+    Raises:
+        StoreError: another process holds the folder (the message names its process id), or the
+            folder cannot be written (:func:`writable_folder`).
+    """
+    out = writable_folder(out)
+    key = out.resolve()
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield out
+        finally:
+            _HELD[key][1] -= 1
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux or macOS
+        yield out
+        return
+    lock = out / LOCK_NAME
+    created = not lock.exists()
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+        os.close(fd)
+        raise StoreError(
+            f"{out} is in use by another orgsim command ({holder}); wait for it to finish, or "
+            "choose another --out"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()}, since {now()}".encode(), 0)
+    _HELD[key] = [fd, 1]
+    refused = False
+    try:
+        yield out
+    except StoreError:
+        refused = True
+        raise
+    finally:
+        del _HELD[key]
+        os.ftruncate(fd, 0)
+        if refused and created:
+            lock.unlink()  # a folder that was refused keeps only what it held
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def claim_folder(
     out: Path,
     kind: str,
@@ -145,7 +225,7 @@ def claim_folder(
     path = out / state_name
     old = _read_state(path)
     noun = kind.removeprefix("orgsim ")
-    own = [p for p in out.iterdir() if not p.name.startswith(ASIDE_PREFIX)]
+    own = [p for p in out.iterdir() if not p.name.startswith(ASIDE_PREFIX) and p.name != LOCK_NAME]
     if old is None and own:
         raise StoreError(f"{out} is not empty and holds no {noun}; choose another --out")
     if old is not None and old.get("kind") != kind:
@@ -198,7 +278,7 @@ def move_aside(out: Path) -> Path:
     aside = out / f"{ASIDE_PREFIX}{stamp}"
     aside.mkdir()
     for item in list(out.iterdir()):
-        if not item.name.startswith(ASIDE_PREFIX):
+        if not item.name.startswith(ASIDE_PREFIX) and item.name != LOCK_NAME:
             item.rename(aside / item.name)
     return aside
 
@@ -323,12 +403,20 @@ def _batch_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a temporary file, flushed to the disk
+    (``fsync``), then renamed into place."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    pq.write_table(table, tmp)
+    with tmp.open("wb") as fh:
+        pq.write_table(table, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 # margin comparison (13 weeks now against the same 13 weeks a year earlier).
 MIN_HISTORY = WINDOW + 13
 
-# Beta(k m, k (1 - m)) of a role's tolerances: sd about 0.17 at m = 0.5, wide enough that one
-# role's respondents differ in disposition, narrow enough that the mean still means something.
-TOLERANCE_CONCENTRATION = 8.0
 # "Substantial" revenue growth: the sources do not define it, so the model states it: 10% a year,
 # double digits, the usual reading of the phrase (revenue of the last 4 weeks against the same 4
 # weeks a year earlier, sim.model.finance).
@@ -379,7 +376,8 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
         else:
             persons = rows_of[who]
             u = u_row[persons]
-            tolerance = tolerances(u, getattr(model.p, TOLERANCE_PARAMETER[who]))
+            mean = getattr(model.p, TOLERANCE_PARAMETER[who])
+            tolerance = tolerances(u, mean, model.p.disposition_concentration)
             yes = rate > tolerance
         frames.append(
             pd.DataFrame(
@@ -402,20 +400,23 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def tolerances(u: np.ndarray, mean: float) -> np.ndarray:
+def tolerances(u: np.ndarray, mean: float, concentration: float = 8.0) -> np.ndarray:
     """Tolerances of respondents with uniform draws ``u`` under a role's mean tolerance:
-    Beta(k mean, k (1 - mean)) by inverse CDF."""
-    k = TOLERANCE_CONCENTRATION
+    Beta(k mean, k (1 - mean)) by inverse CDF, k the ``disposition_concentration``."""
+    k = concentration
     return beta_dist.ppf(u, k * mean, k * (1.0 - mean))
 
 
-def reanswer(answers: pd.DataFrame, means: dict[str, float]) -> pd.DataFrame:
-    """The same respondents' answers under other mean tolerances (``{"CIO": 0.4, ...}``): only
-    the thresholds move, the rates are those the firms produced."""
+def reanswer(
+    answers: pd.DataFrame, means: dict[str, float], concentration: float = 8.0
+) -> pd.DataFrame:
+    """The same respondents' answers under other mean tolerances (``{"CIO": 0.4, ...}``) and
+    spread of dispositions: only the thresholds move, the rates are those the firms produced."""
     out = answers.copy()
     for who, mean in means.items():
         rows = out.respondent == who
-        out.loc[rows, "tolerance"] = tolerances(out.loc[rows, "u"].to_numpy(), mean)
+        u = out.loc[rows, "u"].to_numpy()
+        out.loc[rows, "tolerance"] = tolerances(u, mean, concentration)
         out.loc[rows, "yes"] = out.loc[rows, "rate"] > out.loc[rows, "tolerance"]
     return out
 

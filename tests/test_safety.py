@@ -1,0 +1,112 @@
+"""Safe under misuse (issue 13): output folders are checked before any work starts and held by one
+command at a time; every such refusal is one line with a named fix and exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.runs.store import LOCK_NAME, StoreError, folder_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = ["batch", "baseline", "--reps", "1", "--weeks", "3", "--workers", "1"]
+
+
+def _hold(folder: Path) -> subprocess.Popen:
+    """Another process that holds ``folder``'s lock until it is killed."""
+    code = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from sim.runs.store import folder_lock
+        with folder_lock(Path({str(folder)!r})):
+            print("held", flush=True)
+            time.sleep(120)
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_batch_into_a_held_folder_is_refused_naming_the_holder(tmp_path, capsys):
+    """Before, two batches into one folder both ran and one's results were overwritten."""
+    out = tmp_path / "b"
+    holder = _hold(out)
+    try:
+        assert main([*BATCH, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "in use by another orgsim command" in err
+        assert f"pid {holder.pid}" in err and "Traceback" not in err
+        assert not (out / "manifest.json").exists()  # nothing was started
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the holder is gone (killed: the kernel drops its lock) the folder is free again.
+    assert main([*BATCH, "--out", str(out)]) == 0
+    assert (out / "manifest.json").exists()
+
+
+def test_the_lock_is_reentrant_in_one_process_and_invisible_to_the_folder_checks(tmp_path):
+    out = tmp_path / "c"
+    with folder_lock(out), folder_lock(out):
+        assert (out / LOCK_NAME).exists()
+    # The lock file alone does not make the folder "not empty" for a new batch.
+    assert main([*BATCH, "--out", str(out)]) == 0
+
+
+def test_a_calibration_and_a_sensitivity_analysis_hold_their_folder_too(tmp_path):
+    from sim.experiments.calibration import calibrate
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.sensitivity import run_sensitivity
+
+    e = load_experiment(ROOT / "experiments" / "fit_2016.toml")
+    out = tmp_path / "fit"
+    holder = _hold(out)
+    try:
+        with pytest.raises(StoreError, match="in use by another orgsim command"):
+            calibrate(e, out, workers=1)
+        with pytest.raises(StoreError, match="in use by another orgsim command"):
+            run_sensitivity(e, "morris", out=out, workers=1)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_an_out_that_is_a_file_is_refused_before_any_run(tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me\n")
+    assert main([*BATCH, "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Traceback" not in err
+    assert target.read_text() == "keep me\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_out_is_refused_before_any_run(tmp_path, capsys):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        assert main([*BATCH, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "not writable" in err and "Traceback" not in err
+    finally:
+        out.chmod(0o755)
+
+
+def test_a_folder_that_cannot_be_created_is_refused(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main([*BATCH, "--out", str(blocker / "inside")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create the folder" in err and "Traceback" not in err
