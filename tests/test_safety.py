@@ -110,3 +110,44 @@ def test_a_folder_that_cannot_be_created_is_refused(tmp_path, capsys):
     assert main([*BATCH, "--out", str(blocker / "inside")]) == 2
     err = capsys.readouterr().err
     assert "cannot create the folder" in err and "Traceback" not in err
+
+
+def test_workers_end_when_their_driver_is_killed(tmp_path):
+    """Before, the two workers of a batch whose driver was killed with SIGKILL stayed for over
+    90 s; now each ends itself within seconds of its driver."""
+    import signal
+    import time
+
+    code = textwrap.dedent(
+        """
+        import os, time
+        from sim.runs.pool import local_pool
+        pool = local_pool(2)
+        pids = pool.submit(os.getpid).result(), pool.submit(os.getpid).result()
+        futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+        print(" ".join(str(p) for p in set(pool._processes)), flush=True)
+        time.sleep(120)
+        """
+    )
+    driver = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert driver.stdout is not None
+    workers = [int(p) for p in driver.stdout.readline().split()]
+    assert workers
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        # A zombie (ended, not yet reaped by its new parent) counts as ended.
+        stat = Path(f"/proc/{pid}/stat")
+        return stat.exists() and stat.read_text().split(") ")[-1][0] != "Z"
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(p) for p in workers):
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers), workers
