@@ -151,3 +151,41 @@ def test_workers_end_when_their_driver_is_killed(tmp_path):
     while time.monotonic() < deadline and any(alive(p) for p in workers):
         time.sleep(0.2)
     assert not any(alive(p) for p in workers), workers
+
+
+def test_the_results_page_opens_only_the_folder_it_was_given(tmp_path):
+    """Before, the folder box opened any folder of the server and told whether a path existed."""
+    from sim.app import pages, server
+
+    given = tmp_path / "results"
+    (given / "batch_a").mkdir(parents=True)
+    server.configure(given)
+    try:
+        outside = [str(tmp_path / "elsewhere"), "/etc", str(given / ".." / "x"), "/no/such/place"]
+        messages = [pages._open(folder) for folder in outside]
+        for message in messages:
+            assert isinstance(message, str) and "opens only folders under" in message
+        assert len({m for m in messages}) == 1  # the same words whether the path exists or not
+        inside = pages._open(str(given / "batch_a"))
+        assert isinstance(inside, str) and "opens only" not in inside  # not a batch, but allowed
+    finally:
+        server.configure(None)
+
+
+def test_a_host_other_than_loopback_is_warned_about(capsys, monkeypatch):
+    from sim.app import server
+
+    assert server.is_loopback("127.0.0.1") and server.is_loopback("localhost")
+    assert not server.is_loopback("0.0.0.0")
+    monkeypatch.setattr(server, "port_problem", lambda host, port: None)
+
+    class Stopped(Exception):
+        pass
+
+    def no_server(*args, **kwargs):
+        raise Stopped
+
+    monkeypatch.setattr(server.subprocess, "Popen", no_server)
+    with pytest.raises(Stopped):
+        server.serve("0.0.0.0", 8999)
+    assert "no authentication" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from sim.app.painters import (
     network_figure,
     png,
 )
-from sim.app.server import APP_NAME, results_dir
+from sim.app.server import APP_NAME, may_open, results_dir, served_root
 from sim.app.session import DEFAULT_SEED, LiveFirm, Session, cli_command
 from sim.model.model import Organisation
 from sim.results import figures
@@ -106,6 +106,11 @@ def LivePage():
 
 # -- results page ----------------------------------------------------------------------------------
 def _open(folder: str) -> Batch | str:
+    if folder.strip() and not may_open(folder.strip()):
+        return (
+            f"This page opens only folders under {served_root()} (the folder given to "
+            "`orgsim viz --results`); start `orgsim viz --results DIR` to open another."
+        )
     try:
         return open_batch(folder)
     except ResultsError as exc:

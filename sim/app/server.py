@@ -33,6 +33,36 @@ def results_dir() -> str | None:
     return _results_dir or os.environ.get(RESULTS_ENV) or None
 
 
+def served_root() -> Path:
+    """The one folder tree the results page may open: the batch folder given to ``orgsim viz
+    --results`` (its parent when the folder is missing, so a batch still to come there can be
+    opened), else the folder the server was started in."""
+    given = results_dir()
+    if given is None:
+        return Path.cwd().resolve()
+    path = Path(given).expanduser().resolve()
+    return path if path.is_dir() else path.parent
+
+
+def may_open(folder: str | os.PathLike[str]) -> bool:
+    """Whether the results page may open ``folder``: inside :func:`served_root`. Decided on the
+    path alone, before anything is looked up, so the page tells nothing of other paths."""
+    path = Path(folder).expanduser()
+    path = path if path.is_absolute() else Path.cwd() / path
+    return Path(os.path.realpath(path)).is_relative_to(served_root())
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    import ipaddress
+
+    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
 def port_problem(host: str, port: int) -> str | None:
     """Why the server could not listen on ``host:port`` (None when it can)."""
     if not 1 <= port <= 65535:
@@ -108,6 +138,13 @@ def serve(host: str = "127.0.0.1", port: int = 8765, results: str | None = None)
         print(f"orgsim viz: {problem}", file=sys.stderr)
         return 2
     url = url_for(host, port)
+    if not is_loopback(host):
+        print(
+            f"orgsim viz: warning: listening on {host}: anyone who can reach this machine can "
+            "use the pages, which have no authentication; use --host 127.0.0.1 to keep them "
+            "to this machine",
+            file=sys.stderr,
+        )
     print(f"orgsim viz: open {url} (live firm) and {url}results (batch results)", flush=True)
     if results is not None:
         try:
