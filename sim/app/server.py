@@ -60,7 +60,7 @@ def is_loopback(host: str) -> bool:
         return False
     import ipaddress
 
-    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def port_problem(host: str, port: int) -> str | None:
