@@ -174,6 +174,24 @@ def _default_out(refs: Sequence[str]) -> Path:
     return Path("results") / (stem[:80] or "batch")
 
 
+# A batch of more runs than this is refused before anything is planned (every run is a stored
+# file; 10^9 replications once grew the driver to 5.8 GB in 300 s). --max-runs raises it.
+MAX_RUNS = 100_000
+SECONDS_PER_RUN = 0.3  # a default firm to week 156 on one worker of this 2-core machine
+
+
+def _check_runs(scenarios: int, reps: int, limit: int | None) -> None:
+    runs = scenarios * reps
+    limit = MAX_RUNS if limit is None else limit
+    if runs > limit:
+        hours = runs * SECONDS_PER_RUN / 3600 / max(os.cpu_count() or 1, 1)
+        raise UsageError(
+            f"{scenarios} scenarios x {reps:,} replications is {runs:,} runs, more than the "
+            f"limit of {limit:,} (about {hours:,.0f} hours on this machine's cores, and a file "
+            f"per run); use fewer --reps, or allow it with --max-runs {runs}"
+        )
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run scenarios with paired replications on local worker processes, storing each run as it
     finishes; the same command again resumes an interrupted batch and runs only what is missing.
@@ -186,6 +204,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from sim.runs.store import BatchStore
 
     loaded = _load_all(args.scenarios)
+    _check_runs(len(loaded), args.reps, args.max_runs)
     out = Path(args.out) if args.out else _default_out(args.scenarios)
     workers = _workers(args.workers)
     with _executor_for(getattr(args, "scheduler", None)) as (executor, threads):
@@ -477,6 +496,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def add_max_points(p: argparse.ArgumentParser) -> None:
+    """``--max-points N``: the commands that expand sweeps may allow a larger one."""
+    p.add_argument(
+        "--max-points",
+        type=int,
+        metavar="N",
+        help="allow sweeps of up to N points (default 10,000)",
+    )
+
+
 def add_scheduler(p: argparse.ArgumentParser) -> None:
     """``--scheduler ADDRESS``: the commands whose runs can go to a Dask cluster."""
     p.add_argument(
@@ -506,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", cmd_check, "validate scenario files")
     p.add_argument("files", nargs="+", help="scenario files or names")
+    add_max_points(p)
 
     p = command("run", cmd_run, "run one firm")
     p.add_argument("scenario", help="scenario name (scenarios/NAME.toml) or a .toml file")
@@ -534,6 +564,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="start again: move the previous batch in --out aside (nothing is deleted)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--max-runs",
+        type=int,
+        metavar="N",
+        help=f"allow a batch of up to N runs (default {MAX_RUNS:,})",
+    )
+    add_max_points(p)
     add_scheduler(p)
 
     p = command("report", cmd_report, "HTML report of a batch")
@@ -604,10 +641,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
-    for flag in ("reps", "weeks", "workers", "firms", "budget"):
+    for flag in ("reps", "weeks", "workers", "firms", "budget", "max_runs", "max_points"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
-            parser.error(f"--{flag} must be at least 1, got {value}")
+            parser.error(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
+    if getattr(args, "max_points", None):
+        os.environ["ORGSIM_MAX_POINTS"] = str(args.max_points)  # read where sweeps are expanded
     if getattr(args, "seed", 0) < 0:
         parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
     try:

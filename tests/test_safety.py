@@ -189,3 +189,48 @@ def test_a_host_other_than_loopback_is_warned_about(capsys, monkeypatch):
     with pytest.raises(Stopped):
         server.serve("0.0.0.0", 8999)
     assert "no authentication" in capsys.readouterr().err
+
+
+def test_a_huge_sweep_is_refused_before_any_point_is_made(tmp_path, capsys):
+    """Before, `check` of a Latin hypercube of 10^9 samples used all 24 GB of the machine, and a
+    grid of 10^6 points ran on past 120 s."""
+    import time
+
+    huge = tmp_path / "huge.toml"
+    huge.write_text(
+        'name = "huge"\n[sweep]\nmethod = "lhs"\nsamples = 1000000000\nseed = 1\n'
+        "[sweep.ranges]\ncolocation = [0.0, 1.0]\n"
+    )
+    grid = tmp_path / "grid.toml"
+    values = ", ".join(str(v / 1000) for v in range(1000))
+    grid.write_text(
+        f'name = "grid"\n[sweep]\nmethod = "grid"\n[sweep.values]\n'
+        f"colocation = [{values}]\nshared_metrics = [{values}]\n"
+    )
+    for path, n in ((huge, "1,000,000,000"), (grid, "1,000,000")):
+        started = time.perf_counter()
+        assert main(["check", str(path)]) == 2
+        assert time.perf_counter() - started < 10
+        err = capsys.readouterr().err
+        assert f"{n} sweep points is more than the limit of 10,000" in err
+        assert "--max-points" in err and "Traceback" not in err
+    # Raised on purpose, a larger design is allowed.
+    small = tmp_path / "small.toml"
+    small.write_text(
+        'name = "small"\n[sweep]\nmethod = "lhs"\nsamples = 20000\nseed = 1\n'
+        "[sweep.ranges]\ncolocation = [0.0, 1.0]\n"
+    )
+    try:
+        assert main(["check", str(small), "--max-points", "20000"]) == 0
+    finally:
+        os.environ.pop("ORGSIM_MAX_POINTS", None)
+
+
+def test_a_batch_of_too_many_runs_is_refused_with_the_numbers(tmp_path, capsys):
+    """Before, `orgsim batch baseline --reps 1000000000` grew silently to 5.8 GB in 300 s."""
+    out = tmp_path / "big"
+    assert main(["batch", "baseline", "--reps", "1000000000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "1,000,000,000 runs, more than the limit of 100,000" in err
+    assert "--max-runs 1000000000" in err and "hours" in err
+    assert not out.exists()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,26 @@ from sim.model.parameters import (
 
 TOP_KEYS = ("name", "description", "parameters", "start_weeks", "sweep")
 SWEEP_METHODS = ("grid", "lhs", "sobol")
+# A sweep larger than this is refused before any point is made (each point runs every
+# replication): a Latin hypercube of 10^9 samples once used all 24 GB of the machine under
+# `orgsim check`. Raised on purpose with --max-points, or $ORGSIM_MAX_POINTS.
+MAX_SWEEP_POINTS = 10_000
+MAX_POINTS_ENV = "ORGSIM_MAX_POINTS"
+
+
+def max_sweep_points() -> int:
+    """The largest sweep allowed now: ``$ORGSIM_MAX_POINTS`` when set, else the default."""
+    raw = os.environ.get(MAX_POINTS_ENV, "")
+    return int(raw) if raw.isdigit() else MAX_SWEEP_POINTS
+
+
+def _check_size(n: int, where: str) -> None:
+    limit = max_sweep_points()
+    if n > limit:
+        raise ScenarioError(
+            f"{where}: {n:,} sweep points is more than the limit of {limit:,} (every point runs "
+            f"every replication); shrink the design, or allow it with --max-points {n}"
+        )
 
 
 class ScenarioError(UserError, ValueError):
@@ -212,6 +233,7 @@ def _sweep_points(sweep: Any, where: str) -> tuple[list[dict[str, Any]], tuple[s
             if not isinstance(vals, list) or not vals:
                 raise ScenarioError(f"{where}.values {axis}: expected a non-empty list of values")
         axes = tuple(values)
+        _check_size(math.prod(len(values[a]) for a in axes), where)
         points = [
             dict(zip(axes, combo, strict=True))
             for combo in itertools.product(*(values[a] for a in axes))
@@ -231,6 +253,7 @@ def _sweep_points(sweep: Any, where: str) -> tuple[list[dict[str, Any]], tuple[s
             f"{where}: samples={samples} must be a power of two for a Sobol sample "
             f"(balance properties); try {low} or {2 * low}"
         )
+    _check_size(samples, where)
     seed = sweep.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ScenarioError(f"{where}: seed={seed!r} must be a whole number of at least 0")
