@@ -234,3 +234,25 @@ def test_a_batch_of_too_many_runs_is_refused_with_the_numbers(tmp_path, capsys):
     assert "1,000,000,000 runs, more than the limit of 100,000" in err
     assert "--max-runs 1000000000" in err and "hours" in err
     assert not out.exists()
+
+
+def test_damaged_result_files_are_named_and_run_again(tmp_path, capsys):
+    """Before, a truncated runs/ file made `report` and resume crash with a pyarrow traceback
+    naming no file, and a truncated weeks/ file counted as stored, so resume never repaired it."""
+    out = tmp_path / "d"
+    batch = ["batch", "baseline", "--reps", "3", "--weeks", "3", "--workers", "1", "-q"]
+    assert main([*batch, "--out", str(out)]) == 0
+    runs = sorted((out / "runs").glob("*.parquet"))
+    weeks = sorted((out / "weeks").glob("*.parquet"))
+    runs[0].write_bytes(runs[0].read_bytes()[:40])  # cut short
+    weeks[1].write_bytes(weeks[1].read_bytes()[:40])
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is damaged" in err and runs[0].name in err and "Traceback" not in err
+    assert main([*batch, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "4 damaged result files moved aside" in err  # each damaged run's two files
+    assert len(list((out / "runs").glob("*.parquet"))) == 3
+    assert len(list(out.glob("damaged-*/runs/*.parquet"))) == 2  # kept, not deleted
+    assert main(["report", str(out)]) == 0

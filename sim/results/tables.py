@@ -195,6 +195,17 @@ def open_batch(folder: Path | str | None) -> Batch:
     return load_batch(path)
 
 
+def _read_one(path: Path) -> pd.DataFrame:
+    """One result file, or a message naming it when it is damaged (cut short, overwritten)."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ResultsError(
+            f"{path} is damaged ({exc}); run the same `orgsim batch` command again: it moves "
+            "damaged files aside and runs them again"
+        ) from None
+
+
 def read_dataset(
     folder: Path, columns: Sequence[str] | None = None, scenarios: Sequence[str] | None = None
 ) -> pd.DataFrame | None:
@@ -214,7 +225,7 @@ def read_dataset(
     except (pa.ArrowException, KeyError, ValueError):
         # Files whose schemas disagree (a failed run whose outcomes were written as nulls, a column
         # added by a later version) defeat the dataset reader; read them one by one instead.
-        frames = [pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))]
+        frames = [_read_one(f) for f in sorted(folder.glob("*.parquet"))]
         names = list(dict.fromkeys(c for f in frames for c in f.columns))
         # An all-null column says nothing about the column's type: leave it to the other files.
         frames = [f.dropna(axis=1, how="all") for f in frames if not f.empty]

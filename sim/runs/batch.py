@@ -13,6 +13,7 @@ store, failures as data.
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -196,6 +197,13 @@ def _run_batch(
         manifest_for(scenarios, reps, master_seed, weeks, command or []), fresh
     )
     specs = plan(scenarios, reps, master_seed, weeks)
+    moved = store.move_damaged_aside()
+    if moved:
+        print(
+            f"orgsim: {len(moved)} damaged result files moved aside into {moved[0].parents[1]}; "
+            "their runs are run again",
+            file=sys.stderr,
+        )
     done = store.done()
     todo = [s for s in specs if s.key not in done]
     workers = workers or os.cpu_count() or 1

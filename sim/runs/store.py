@@ -350,6 +350,31 @@ class BatchStore:
             return set()
         return {p.stem for p in self.runs_dir.glob("*.parquet")}
 
+    def move_damaged_aside(self) -> list[Path]:
+        """Check every stored result file (its Parquet footer and schema can be read) and move a
+        damaged one, with the other file of its run, into ``damaged-<time>/`` so that the run
+        counts as missing and is run again; nothing is deleted. Returns the files moved."""
+        damaged: set[str] = set()
+        for folder in (self.runs_dir, self.weeks_dir):
+            for path in folder.glob("*.parquet") if folder.exists() else ():
+                try:
+                    pq.read_schema(path)
+                except (OSError, pa.ArrowException):
+                    damaged.add(path.stem)
+        if not damaged:
+            return []
+        aside = self.out / f"damaged-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+        moved = []
+        for key in sorted(damaged):
+            for folder in (self.runs_dir, self.weeks_dir):
+                path = folder / f"{key}.parquet"
+                if path.exists():
+                    target = aside / folder.name / path.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    path.rename(target)
+                    moved.append(target)
+        return moved
+
     def write_run(self, row: dict[str, Any], weekly: pd.DataFrame | None) -> None:
         """Store one finished (or failed) run: weekly rows first, the run row last."""
         key = run_key(row["scenario"], int(row["rep"]))
