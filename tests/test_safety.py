@@ -256,3 +256,22 @@ def test_damaged_result_files_are_named_and_run_again(tmp_path, capsys):
     assert len(list((out / "runs").glob("*.parquet"))) == 3
     assert len(list(out.glob("damaged-*/runs/*.parquet"))) == 2  # kept, not deleted
     assert main(["report", str(out)]) == 0
+
+
+def test_a_smaller_sweep_moves_its_stale_points_aside(tmp_path, capsys):
+    """Before, after shrinking a grid and re-running without --fresh, the old points stayed in the
+    summary and the heat map."""
+    from sim.runs.store import BatchStore
+
+    sweep = tmp_path / "sw.toml"
+    design = 'name = "sw"\n[sweep]\nmethod = "grid"\n[sweep.values]\ncolocation = [{}]\n'
+    out = tmp_path / "out"
+    batch = ["batch", str(sweep), "--reps", "1", "--weeks", "3", "--workers", "1", "-q"]
+    sweep.write_text(design.format("0.0, 0.5, 1.0"))
+    assert main([*batch, "--out", str(out)]) == 0
+    sweep.write_text(design.format("0.0, 0.5"))
+    assert main([*batch, "--out", str(out)]) == 0
+    store = BatchStore(out)
+    assert sorted(store.load_runs()["scenario"]) == ["sw[000]", "sw[001]"]
+    assert sorted(store.read_manifest()["scenarios"]) == ["sw[000]", "sw[001]"]
+    assert len(list(out.glob("superseded-*/runs/*.parquet"))) == 1  # kept aside, not deleted

@@ -330,10 +330,12 @@ class BatchStore:
         """
         existing = claim_folder(self.out, manifest["kind"], manifest, fresh, _batch_differences)
         if existing is not None:
+            stale = self._move_stale_points_aside(existing, manifest)
+            kept = {k: v for k, v in existing["scenarios"].items() if k not in stale}
             manifest = {
                 **existing,
                 **manifest,
-                "scenarios": {**existing["scenarios"], **manifest["scenarios"]},
+                "scenarios": {**kept, **manifest["scenarios"]},
                 "started": existing.get("started"),
                 "resumed": now(),
                 "reps": max(existing.get("reps", 0), manifest["reps"]),
@@ -342,6 +344,30 @@ class BatchStore:
         self.weeks_dir.mkdir(parents=True, exist_ok=True)
         self.write_manifest(manifest)
         return manifest
+
+    def _move_stale_points_aside(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        """Points of a sweep that this batch runs again with a smaller design: their runs move
+        into ``superseded-<time>/`` (with the old manifest), so the summary and the heat map
+        show only the current design. Returns the points moved."""
+        sweeps = {spec.get("sweep_of") for spec in new["scenarios"].values()} - {None}
+        stale = [
+            name
+            for name, spec in old.get("scenarios", {}).items()
+            if spec.get("sweep_of") in sweeps and name not in new["scenarios"]
+        ]
+        if not stale:
+            return []
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        aside = self.out / f"{ASIDE_PREFIX}{stamp}"
+        for folder in (self.runs_dir, self.weeks_dir):
+            for name in stale:
+                for path in folder.glob(f"{quote(name, safe='')}__*.parquet"):
+                    target = aside / folder.name / path.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    path.rename(target)
+        aside.mkdir(parents=True, exist_ok=True)
+        (aside / "manifest.json").write_text(json.dumps(old, indent=1, default=str))
+        return stale
 
     # -- runs -------------------------------------------------------------------------------------
     def done(self) -> set[str]:
