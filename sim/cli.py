@@ -263,7 +263,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         baseline = "baseline" if "baseline" in load_batch(Path(args.dir)).scenarios else None
     elif baseline.lower() == "none":
         baseline = None
-    report = build_report(Path(args.dir), baseline=baseline)
+    report = build_report(Path(args.dir), baseline=baseline, out=args.out)
     print(format_summary(report.summary))
     print(f"\nreport: {report.index_html}")
     return 0
@@ -492,7 +492,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     status = cmd_batch(batch)
     if status not in (0, 1):
         return status
-    cmd_report(argparse.Namespace(dir=args.out, baseline="baseline"))
+    cmd_report(argparse.Namespace(dir=args.out, baseline="baseline", out=None))
     return status
 
 
@@ -575,6 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("report", cmd_report, "HTML report of a batch")
     p.add_argument("dir", help="batch folder")
+    p.add_argument("--out", help="folder for the report (default DIR/report)")
     p.add_argument(
         "--baseline",
         default=None,

@@ -275,3 +275,16 @@ def test_a_smaller_sweep_moves_its_stale_points_aside(tmp_path, capsys):
     assert sorted(store.load_runs()["scenario"]) == ["sw[000]", "sw[001]"]
     assert sorted(store.read_manifest()["scenarios"]) == ["sw[000]", "sw[001]"]
     assert len(list(out.glob("superseded-*/runs/*.parquet"))) == 1  # kept aside, not deleted
+
+
+def test_report_writes_where_it_is_told(tmp_path, capsys):
+    """Before, `report` had no --out, so a batch in a read-only folder could not be reported."""
+    out = tmp_path / "b"
+    assert main([*BATCH, "--out", str(out)]) == 0
+    elsewhere = tmp_path / "pages" / "levers"
+    assert main(["report", str(out), "--out", str(elsewhere)]) == 0
+    assert (elsewhere / "index.html").exists() and not (out / "report").exists()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    assert main(["report", str(out), "--out", str(blocked / "r")]) == 2
+    assert "cannot create" in capsys.readouterr().err

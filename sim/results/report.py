@@ -23,6 +23,7 @@ replication enters a difference only if it finished in both scenarios.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import pandas as pd
 
 from sim.model.outcomes import MODEL_REPORTERS, OUTCOME
 from sim.results.figures import _slug, forest_figure, save, sweep_figure_file, time_band_figure
-from sim.results.pages import CSS, image, relative, table_html
+from sim.results.pages import CSS, image, table_html
 from sim.results.tables import (
     SHOWN_OUTCOMES,
     Batch,
@@ -80,8 +81,10 @@ def build_report(
     batch_dir: Path | str,
     baseline: str | None = "baseline",
     outcomes: Sequence[str] = SHOWN_OUTCOMES,
+    out: Path | str | None = None,
 ) -> Report:
-    """Write the report of a batch folder under ``DIR/report/`` and return what was written.
+    """Write the report of a batch folder under ``DIR/report/`` (or ``out``) and return what was
+    written.
 
     Args:
         batch_dir: a folder written by ``orgsim batch ... --out DIR``.
@@ -116,10 +119,17 @@ def build_report(
             + "; choose one of them, or no baseline"
         )
 
-    out = batch.path / REPORT_DIR
+    out = batch.path / REPORT_DIR if out is None else Path(out)
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} exists and is not a folder; move it aside to write the report")
-    out.mkdir(exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot create {out} ({exc.strerror}); give the report another folder with --out"
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ReportError(f"{out} is not writable; give the report another folder with --out")
     for old in out.glob("*.png"):
         # Figures of an earlier report of this folder (a scenario since removed) must not linger.
         if old.name.startswith(FIGURE_PREFIXES):
@@ -289,7 +299,8 @@ def _scenario_table(batch: Batch) -> str:
 
 
 def _img(root: Path, path: Path, caption: str) -> str:
-    return image(relative(path, root / REPORT_DIR), caption)
+    # Every figure is written beside index.html, wherever the report goes (--out).
+    return image(path.name, caption)
 
 
 # -- the terminal ----------------------------------------------------------------------------------
