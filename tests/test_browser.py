@@ -254,9 +254,13 @@ def test_results_page(tmp_path):
         print(f"screenshot of the results page: {shot}")
 
         box = page.get_by_label("Batch folder (orgsim batch ... --out DIR)")
-        box.fill(str(tmp_path / "no-such-batch"))
+        box.fill(str(batch / "no-such-batch"))
         box.press("Enter")
         _text(page, "it does not exist")
-        box.fill(str(tmp_path))
+        box.fill(str(batch / "runs"))
         box.press("Enter")
         _text(page, "has no manifest.json")
+        # Outside the folder the server was given: refused, without saying whether it exists.
+        box.fill(str(tmp_path))
+        box.press("Enter")
+        _text(page, "This page opens only folders under")
