@@ -288,3 +288,16 @@ def test_report_writes_where_it_is_told(tmp_path, capsys):
     blocked.write_text("")
     assert main(["report", str(out), "--out", str(blocked / "r")]) == 2
     assert "cannot create" in capsys.readouterr().err
+
+
+def test_a_parameter_set_to_its_default_is_the_same_scenario(tmp_path):
+    """Before, writing a default value into a scenario file made a stored batch refuse to resume."""
+    scenario = tmp_path / "plain.toml"
+    out = tmp_path / "out"
+    batch = ["batch", str(scenario), "--reps", "1", "--weeks", "3", "--workers", "1", "-q"]
+    scenario.write_text('name = "plain"\n[parameters]\n')
+    assert main([*batch, "--out", str(out)]) == 0
+    scenario.write_text('name = "plain"\n[parameters]\ncolocation = 0.0\n')
+    assert main([*batch, "--out", str(out)]) == 0
+    scenario.write_text('name = "plain"\n[parameters]\ncolocation = 0.5\n')
+    assert main([*batch, "--out", str(out)]) == 2  # a real change is still refused

@@ -446,11 +446,25 @@ def _batch_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         )
     for name, spec in new["scenarios"].items():
         before = old.get("scenarios", {}).get(name)
-        if before is not None and before.get("overrides") != spec.get("overrides"):
+        if before is not None and _effective(before.get("overrides")) != _effective(
+            spec.get("overrides")
+        ):
             found.append(
                 f"parameters of scenario {name!r} (file {spec.get('file')}): results would mix"
             )
     return found
+
+
+def _effective(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Overrides without those that set a parameter to its default: a scenario that says
+    ``colocation = 0.0`` runs the same firm as one that does not say it."""
+    from sim.model.parameters import DEFAULTS
+
+    return {
+        k: v
+        for k, v in (overrides or {}).items()
+        if not hasattr(DEFAULTS, k) or getattr(DEFAULTS, k) != v
+    }
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
