@@ -135,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     Example: orgsim run shared_metrics --seed 7 --set colocation=0.5 --weekly weeks.csv
     """
     from sim.model.model import Organisation
+    from sim.model.parameters import Parameters
     from sim.runs import scenarios
     from sim.runs.runner import release
 
@@ -144,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["weeks"] = args.weeks
     if args.weekly and args.weekly != STDOUT:
         _check_output_file(args.weekly, args.force, "--weekly")
+    scenarios.check_horizon(scenario.name, Parameters.from_flat(overrides))
     started = time.perf_counter()
     model = Organisation(seed=args.seed, **overrides)
     model.run()
@@ -204,7 +206,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from sim.runs.store import BatchStore
 
     loaded = _load_all(args.scenarios)
-    _check_runs(len(loaded), args.reps, args.max_runs)
+    _check_runs(len(loaded), args.reps, getattr(args, "max_runs", None))
+    from sim.runs.scenarios import check_horizon
+
+    extra = {} if args.weeks is None else {"weeks": args.weeks}
+    for scenario in loaded:
+        check_horizon(scenario.name, scenario.parameters(**extra))
     out = Path(args.out) if args.out else _default_out(args.scenarios)
     workers = _workers(args.workers)
     with _executor_for(getattr(args, "scheduler", None)) as (executor, threads):

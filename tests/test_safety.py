@@ -301,3 +301,19 @@ def test_a_parameter_set_to_its_default_is_the_same_scenario(tmp_path):
     assert main([*batch, "--out", str(out)]) == 0
     scenario.write_text('name = "plain"\n[parameters]\ncolocation = 0.5\n')
     assert main([*batch, "--out", str(out)]) == 2  # a real change is still refused
+
+
+def test_a_lever_that_would_never_act_is_refused(tmp_path, capsys):
+    """Before, a lever whose start week was past the horizon was silently ignored."""
+    late = tmp_path / "late.toml"
+    late.write_text('name = "late"\n[parameters]\ncolocation = 0.5\ncolocation_start = 200\n')
+    assert main(["batch", str(late), "--reps", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "colocation_start=200 is at or past the horizon of 156 weeks" in err
+    assert not (tmp_path / "o").exists()
+    assert main(["run", str(late), "--weeks", "10"]) == 2
+    assert "horizon of 10 weeks" in capsys.readouterr().err
+    # A start week of a lever left at its default is harmless; and one inside the horizon runs.
+    ok = tmp_path / "ok.toml"
+    ok.write_text('name = "ok"\n[parameters]\ncolocation = 0.5\ncolocation_start = 2\n')
+    assert main(["run", str(ok), "--weeks", "4"]) == 0

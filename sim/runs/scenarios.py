@@ -100,6 +100,34 @@ class Scenario:
         return Parameters.from_flat({**self.overrides, **extra})
 
 
+def late_levers(params: Parameters) -> list[str]:
+    """Levers pulled in ``params`` whose start week is at or past the horizon: they would never
+    act, which is almost always a mistake of the week or of the horizon."""
+    from sim.model.parameters import DEFAULTS, LEVERS
+
+    return [
+        f"{lever}_start={getattr(params, f'{lever}_start')}"
+        for lever in LEVERS
+        if hasattr(params, f"{lever}_start")
+        and getattr(params, lever) != getattr(DEFAULTS, lever)
+        and getattr(params, f"{lever}_start") >= params.weeks
+    ]
+
+
+def check_horizon(name: str, params: Parameters) -> None:
+    """Refuse a scenario with a lever that would never act (:func:`late_levers`).
+
+    Raises:
+        ScenarioError: naming each such lever, the horizon and the two ways out.
+    """
+    late = late_levers(params)
+    if late:
+        raise ScenarioError(
+            f"scenario {name}: {', '.join(late)} is at or past the horizon of {params.weeks} "
+            "weeks, so the lever would never act; start it earlier, or run longer (--weeks)"
+        )
+
+
 def resolve(ref: str) -> Path:
     """The file of a scenario given by path or by name (``shared_metrics`` ->
     ``scenarios/shared_metrics.toml``, in the checkout or inside the installed package)."""
