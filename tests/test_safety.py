@@ -317,3 +317,19 @@ def test_a_lever_that_would_never_act_is_refused(tmp_path, capsys):
     ok = tmp_path / "ok.toml"
     ok.write_text('name = "ok"\n[parameters]\ncolocation = 0.5\ncolocation_start = 2\n')
     assert main(["run", str(ok), "--weeks", "4"]) == 0
+
+
+@pytest.mark.parametrize("address", ["garbage", "tcp://host:99999", "tcp://:8786"])
+def test_a_malformed_scheduler_address_is_one_line_and_no_stray_traceback(tmp_path, address):
+    """Before, `--scheduler garbage` printed its message and then, at exit, a Client.__del__
+    traceback from a half-made Dask client."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *BATCH, "--scheduler", address, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "is not a scheduler address" in done.stderr and "Traceback" not in done.stderr

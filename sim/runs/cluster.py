@@ -14,6 +14,7 @@ without orgsim, or with another version of the model, is named and the command s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -83,6 +84,24 @@ def worker_threads(client) -> int:
     return sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
 
 
+ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+):(\d{1,5})$")
+
+
+def check_address(address: str) -> None:
+    """Refuse a malformed scheduler address before a Dask client is made: a client built on one
+    raised, and then printed a stray traceback at exit while it timed out closing itself.
+
+    Raises:
+        ClusterError: ``address`` is not ``[scheme://]HOST:PORT`` with a port of 1-65535.
+    """
+    match = ADDRESS.match(address.strip())
+    if match is None or not 0 < int(match.group(2)) < 65536:
+        raise ClusterError(
+            f"{address!r} is not a scheduler address; give it as tcp://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786 (the address `dask scheduler` prints)"
+        )
+
+
 def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
     """A Dask client for the scheduler at ``address``, its workers checked.
 
@@ -96,6 +115,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
         raise ClusterError(
             "Dask distributed is not installed; pip install 'dask[distributed]'"
         ) from None
+    check_address(address)
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
