@@ -272,6 +272,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         baseline = None
     report = build_report(Path(args.dir), baseline=baseline, out=args.out)
     print(format_summary(report.summary))
+    warning = load_batch(Path(args.dir)).few_replications()
+    if warning:
+        print(f"orgsim: warning: {warning}", file=sys.stderr)
     print(f"\nreport: {report.index_html}")
     return 0
 

@@ -333,3 +333,13 @@ def test_a_malformed_scheduler_address_is_one_line_and_no_stray_traceback(tmp_pa
     )
     assert done.returncode == 2
     assert "is not a scheduler address" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_report_of_few_replications_says_so(tmp_path, capsys):
+    """Before, with two replications the bands reached NPS [-109, 160] with no warning."""
+    out = tmp_path / "few"
+    assert main([*BATCH[:3], "2", *BATCH[4:], "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    assert "Only 2 replications" in capsys.readouterr().err
+    assert "Only 2 replications" in (out / "report" / "index.html").read_text()

@@ -193,6 +193,11 @@ def _page(
         f"<style>{CSS}</style></head><body>",
         f"<h1>orgsim batch report: {e(batch.path.name)}</h1>",
         "<h2>Batch</h2>",
+        *(
+            [f'<p class="warning"><strong>{e(w)}</strong></p>']
+            if (w := batch.few_replications())
+            else []
+        ),
         _facts(m, runs, baseline),
         "<h2>Scenarios</h2>",
         _scenario_table(batch),
