@@ -343,3 +343,19 @@ def test_a_report_of_few_replications_says_so(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     assert "Only 2 replications" in capsys.readouterr().err
     assert "Only 2 replications" in (out / "report" / "index.html").read_text()
+
+
+def test_summary_names_each_sweep_points_values(tmp_path):
+    """Before, summary.csv named sweep points NAME[003] without the swept values."""
+    import pandas as pd
+
+    sweep = tmp_path / "sw.toml"
+    sweep.write_text(
+        'name = "sw"\n[sweep]\nmethod = "grid"\n[sweep.values]\ncolocation = [0.0, 0.5]\n'
+    )
+    out = tmp_path / "out"
+    batch = ["batch", str(sweep), "--reps", "1", "--weeks", "3", "--workers", "1", "-q"]
+    assert main([*batch, "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    summary = pd.read_csv(out / "report" / "summary.csv")
+    assert set(summary["point"]) == {"colocation=0.0", "colocation=0.5"}

@@ -51,6 +51,7 @@ SUMMARY_COLUMNS = (
     "n_pairs",
     "baseline",
     "sweep_of",
+    "point",
 )
 DIFFERENCE_COLUMNS = ("scenario", "outcome", "mean", "low", "high", "n")
 
@@ -358,6 +359,13 @@ def summary_table(
         else None
     )
     rows = []
+    specs = batch.manifest.get("scenarios", {})
+    point: dict[str, str] = {}
+    for sweep, names in batch.sweeps().items():
+        axes = batch.sweep_axes(sweep)
+        for n in names:
+            values = specs.get(n, {}).get("overrides") or {}
+            point[n] = ", ".join(f"{a}={values.get(a)!r}" for a in axes)
     for name in batch.scenarios:
         mine = runs[runs["scenario"] == name]
         done = ok[ok["scenario"] == name]
@@ -377,6 +385,9 @@ def summary_table(
                 "n_pairs": 0,
                 "baseline": baseline or "",
                 "sweep_of": sweep_of.get(name, ""),
+                "point": point.get(
+                    name, ""
+                ),  # a sweep point's swept values, NAME[003] alone says none
             }
             if diffs is not None and (name, outcome) in diffs.index:
                 # a full key of the unique (scenario, outcome) index: one row, as a Series

@@ -110,7 +110,8 @@ def markdown() -> str:
         "`low`, `high` (the mean over finished runs and its 95% Student-t interval),",
         "`diff_vs_baseline`, `diff_low`, `diff_high` (the paired difference from the baseline,",
         "replication by replication, and its 95% interval), `n_pairs` (replications finished in",
-        "both), `baseline`, `sweep_of` (the sweep a point belongs to, else empty).",
+        "both), `baseline`, `sweep_of` (the sweep a point belongs to, else empty), `point` (a",
+        "sweep point's swept values, e.g. `colocation=0.5, shared_metrics=1.0`).",
         "",
     ]
     return "\n".join(lines)
