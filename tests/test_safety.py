@@ -359,3 +359,13 @@ def test_summary_names_each_sweep_points_values(tmp_path):
     assert main(["report", str(out)]) == 0
     summary = pd.read_csv(out / "report" / "summary.csv")
     assert set(summary["point"]) == {"colocation=0.0", "colocation=0.5"}
+
+
+def test_a_report_under_a_year_draws_no_empty_growth_plot(tmp_path):
+    """Before, revenue_growth (year over year) was an empty plot with a nonsense axis when the
+    horizon was under a year."""
+    out = tmp_path / "short"
+    assert main([*BATCH, "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    drawn = {p.name for p in (out / "report").glob("time_*.png")}
+    assert "time_cx_index.png" in drawn and "time_revenue_growth.png" not in drawn

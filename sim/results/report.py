@@ -144,6 +144,9 @@ def build_report(
     time_figures: list[tuple[Path, str]] = []
     if not weeks.empty:
         for outcome in outcomes:
+            if not weeks[outcome].astype(float).notna().any():
+                # revenue_growth is year over year: a horizon under a year has no value to draw.
+                continue
             path = save(time_band_figure(weeks, outcome, ordinary), out / f"time_{outcome}.png")
             time_figures.append((path, f"{outcome}: {_describe(outcome)}"))
     forest = None
