@@ -23,7 +23,6 @@ replication enters a difference only if it finished in both scenarios.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from sim.results.tables import (
     summary_table,
     sweep_points,
 )
+from sim.runs.store import StoreError, writable_folder
 
 REPORT_DIR = "report"
 FIGURE_PREFIXES = ("time_", "forest", "sweep_")  # PNGs this module owns inside DIR/report/
@@ -120,16 +120,10 @@ def build_report(
         )
 
     out = batch.path / REPORT_DIR if out is None else Path(out)
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"{out} exists and is not a folder; move it aside to write the report")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot create {out} ({exc.strerror}); give the report another folder with --out"
-        ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ReportError(f"{out} is not writable; give the report another folder with --out")
+        writable_folder(out)  # the one check of an output folder (a file, uncreatable, read-only)
+    except StoreError as exc:
+        raise ReportError(str(exc)) from None
     for old in out.glob("*.png"):
         # Figures of an earlier report of this folder (a scenario since removed) must not linger.
         if old.name.startswith(FIGURE_PREFIXES):
