@@ -287,3 +287,33 @@ def test_contact_ratio_check_follows_the_fitted_decay_length(monkeypatch):
     assert rows[13.0]["within_band"]
     assert rows[30.0]["measured"] < 2.5
     assert not rows[30.0]["within_band"]  # a flat Allen curve misses the 4:1 figure
+
+
+def test_profiled_tolerance_recovers_the_mean_that_made_the_answers(tmp_path):
+    """The tolerances are solved, not searched: answers made at a known CIO mean tolerance give
+    published shares, and profiling the same respondents' rates finds that mean back (within a
+    grid step or four)."""
+    import dataclasses
+
+    import numpy as np
+
+    from sim.survey.instrument import tolerances
+
+    e = load_experiment(write_experiment(tmp_path))
+    rng = np.random.default_rng(5)
+    n = 4000
+    items = [("need_alignment", 0.7), ("ready_digital", 0.5), ("poor_requirements", 0.35)]
+    true_mean = 0.43
+    u = rng.random(n)
+    frames, targets = [], []
+    for qid, centre in items:
+        rate = np.clip(rng.normal(centre, 0.2, n), 0, 1)
+        yes = rate > tolerances(u, true_mean, 8.0)
+        frames.append(pd.DataFrame({"question": qid, "respondent": "CIO", "rate": rate, "u": u}))
+        targets.append(calibration.SurveyTarget(qid, "CIO", float(yes.mean()), 400, "test"))
+    e = dataclasses.replace(e, survey_targets=tuple(targets))
+    answers = pd.concat(frames, ignore_index=True)
+    found = calibration.profile_tolerances(e, answers, {}, 8.0)
+    assert abs(found["tolerance_cio"] - true_mean) < 0.01
+    # tolerance_cmo answers no target here: it stays at its prior's midpoint
+    assert found["tolerance_cmo"] == pytest.approx(0.5)

@@ -6,7 +6,9 @@
 2. **Search** (optuna's CMA-ES, stored in ``DIR/study.db``): minimise the sum of squared
    standardised distances between simulated and published moments
    (:func:`sim.experiments.experiment.objective`), every trial on the same firms (common random
-   numbers).
+   numbers). CMA-ES searches the behaviours only: the respondents' mean tolerances move nothing
+   but the thresholds of the answers, so for each trial's firms they are solved exactly by
+   re-answering (:func:`profile_tolerances`, the profile objective).
 3. **Uncertainty**: the Jacobian of every simulated moment and prediction at the optimum (central
    differences, the same firms), then a bootstrap that redraws the published shares from their
    binomial sampling distributions and the simulated moments from theirs, mapped to parameters by
@@ -43,13 +45,15 @@ from sim.experiments.experiment import (
     MechanismTarget,
     SurveyTarget,
     objective,
+    share_variance,
+    survey_term,
 )
 from sim.model.parameters import FIELDS
 from sim.model.randomness import child_seed
 from sim.results.stats import mean_interval
 from sim.runs.pool import local_pool
 from sim.runs.store import claim_state_folder, folder_lock
-from sim.survey.instrument import TOLERANCE_PARAMETER, compare_with_peers, reanswer
+from sim.survey.instrument import TOLERANCE_PARAMETER, compare_with_peers, reanswer, tolerances
 from sim.survey.population import run_survey
 
 PREDICTION_GROUPS = {
@@ -78,6 +82,12 @@ TOLERANCES = {param: role for role, param in TOLERANCE_PARAMETER.items()}
 # Parameters that move only the respondents' thresholds: answered again, never re-simulated.
 THRESHOLDS = (*TOLERANCES, "disposition_concentration")
 SIMULATION_MEMORY = 16  # simulated surveys kept in memory for re-answering
+# Grid of a profiled tolerance over its prior: 241 points, a step of 0.0025 on the default prior
+# [0.2, 0.8], finer than a share's move from one respondent more or fewer saying yes.
+PROFILE_GRID = 241
+# How the search treats the tolerances, recorded in a calibration's state.json: a folder searched
+# another way cannot resume (its study's trials would mean something else).
+SEARCH = "cmaes-behaviours-profiled-tolerances"
 
 
 class CalibrationError(UserError, ValueError):
@@ -120,6 +130,10 @@ class Evaluator:
         self.answers_dir = out / "answers"
         self.answers_dir.mkdir(exist_ok=True)
         self.count = 0
+        # Thresholds the experiment does not fit stay as the population sets them (or at their
+        # defaults): read once, from the population's first firm.
+        firm = experiment.population.draw(1, 0)[0]
+        self.defaults = {name: float(firm.get(name, FIELDS[name].default)) for name in THRESHOLDS}
         if self.cache_path.exists():
             for line in self.cache_path.read_text().splitlines():
                 try:
@@ -140,22 +154,16 @@ class Evaluator:
         assert evaluation.answers is not None  # keep_answers skips the summary-only cache
         return evaluation.answers
 
-    def __call__(
-        self,
-        theta: dict[str, Any],
-        n_firms: int | None = None,
-        seed: int | None = None,
-        keep_answers: bool = False,
-    ) -> Evaluation:
+    def simulated_answers(
+        self, theta: dict[str, Any], n_firms: int | None = None, seed: int | None = None
+    ) -> pd.DataFrame:
+        """The answers of the firms simulated at ``theta``'s behaviour, at the population's own
+        thresholds. Tolerances only move the respondents' thresholds, not the firms: each
+        behavioural vector is simulated once (kept in memory and in ``answers/``) and answered
+        again for each set of tolerances."""
         e = self.experiment
         n_firms = n_firms or e.firms
         seed = e.seed if seed is None else seed
-        key = self.key(theta, n_firms, seed)
-        if key in self.cache and not keep_answers:
-            record = self.cache[key]
-            return Evaluation(pd.DataFrame(record["shares"]), pd.DataFrame(record["firms"]))
-        # Tolerances only move the respondents' thresholds, not the firms: simulate once per
-        # behavioural vector and answer again for each set of tolerances.
         behaviour = {k: v for k, v in theta.items() if k not in THRESHOLDS}
         sim_key = self.key(behaviour, n_firms, seed)
         answers = self.simulated.get(sim_key)
@@ -174,12 +182,27 @@ class Evaluator:
             self.simulated[sim_key] = answers
             while len(self.simulated) > SIMULATION_MEMORY:
                 self.simulated.pop(next(iter(self.simulated)))
+        return answers
+
+    def __call__(
+        self,
+        theta: dict[str, Any],
+        n_firms: int | None = None,
+        seed: int | None = None,
+        keep_answers: bool = False,
+    ) -> Evaluation:
+        e = self.experiment
+        n_firms = n_firms or e.firms
+        seed = e.seed if seed is None else seed
+        key = self.key(theta, n_firms, seed)
+        if key in self.cache and not keep_answers:
+            record = self.cache[key]
+            return Evaluation(pd.DataFrame(record["shares"]), pd.DataFrame(record["firms"]))
+        answers = self.simulated_answers(theta, n_firms, seed)
         means = {role: theta[name] for name, role in TOLERANCES.items() if name in theta}
-        # Unfitted thresholds stay as the population sets them (or their defaults).
-        firm = e.population.draw(1, 0)[0]
 
         def given(name: str) -> float:
-            return float(theta.get(name, firm.get(name, FIELDS[name].default)))
+            return float(theta.get(name, self.defaults[name]))
 
         if "disposition_concentration" in theta:
             # The spread applies to every role: re-answer all of them, at their means.
@@ -239,52 +262,113 @@ def midpoint(free) -> float:
     return free.value(0.5 * (free.low + free.high))
 
 
+def profiled(e: Experiment) -> list[str]:
+    """The free tolerances: profiled out of the search (:func:`profile_tolerances`), never
+    screened or searched by CMA-ES."""
+    return [f.name for f in e.free if f.name in TOLERANCES]
+
+
+def profile_tolerances(
+    e: Experiment, answers: pd.DataFrame, theta: dict[str, Any], concentration: float
+) -> dict[str, float]:
+    """The free tolerance means that minimise the objective for these simulated firms.
+
+    A role's mean tolerance moves only that role's answers, and only their thresholds: the
+    firms' experiences stay as simulated. So the objective separates by role, and each role's
+    mean is found exactly, on a grid of :data:`PROFILE_GRID` points over its prior, by
+    re-answering (the concentrated, or profile, objective: the outer search then has only the
+    behaviours to find, which halves the dimension CMA-ES must search for the default
+    experiment). Ties go to the lowest mean of the grid."""
+    free = {f.name: f for f in e.free}
+    out: dict[str, float] = {}
+    for name in profiled(e):
+        role = TOLERANCES[name]
+        f = free[name]
+        items = []
+        for t in e.survey_targets:
+            if t.respondent != role:
+                continue
+            rows = answers[(answers.question == t.id) & (answers.respondent == role)]
+            items.append((t, rows.rate.to_numpy(), rows.u.to_numpy()))
+        if not items:
+            out[name] = float(theta.get(name, midpoint(f)))
+            continue
+        grid = np.linspace(f.low, f.high, PROFILE_GRID)
+        scores = np.zeros(grid.size)
+        for j, mean in enumerate(grid):
+            for t, rate, u in items:
+                p = float(np.mean(rate > tolerances(u, mean, concentration))) if rate.size else 0.0
+                scores[j] += survey_term(t, p, share_variance(p, rate.size))
+        out[name] = float(f.value(float(grid[int(np.argmin(scores))])))
+    return out
+
+
 def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
-    """Morris elementary effects of each free parameter on the standardised moments; returns the
-    names kept."""
-    if e.screen_trajectories == 0 or len(e.free) < 2:
+    """Morris elementary effects of each free behaviour on the standardised moments (the
+    tolerances held at their priors' midpoints); returns the names kept, the profiled
+    tolerances always among them."""
+    behaviours = [f for f in e.free if f.name not in TOLERANCES]
+    always = profiled(e)
+    if e.screen_trajectories == 0 or len(behaviours) < 2:
         return [f.name for f in e.free]
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
     problem = {
-        "num_vars": len(e.free),
-        "names": [f.name for f in e.free],
-        "bounds": [[f.low, f.high] for f in e.free],
+        "num_vars": len(behaviours),
+        "names": [f.name for f in behaviours],
+        "bounds": [[f.low, f.high] for f in behaviours],
     }
     x = morris_sample.sample(problem, e.screen_trajectories, num_levels=4, seed=e.seed)
     _, obs_var = _observed(e)
+    centre = {f.name: midpoint(f) for f in e.free if f.name in TOLERANCES}
     standardised = []
     for k, row in enumerate(x):
-        theta = {f.name: f.value(v) for f, v in zip(e.free, row, strict=True)}
+        theta = {**centre, **{f.name: f.value(v) for f, v in zip(behaviours, row, strict=True)}}
         values, _ = _moments(e, evaluate(theta))
         standardised.append(values / np.sqrt(obs_var))
         log(f"screening {k + 1}/{len(x)}")
     ys = np.array(standardised)
-    effect = np.zeros(len(e.free))
+    effect = np.zeros(len(behaviours))
     for j in range(ys.shape[1]):
         res = morris_analyze.analyze(
             problem, x, ys[:, j], num_levels=4, print_to_console=False, seed=e.seed
         )
         effect = np.maximum(effect, np.asarray(res["mu_star"]))
-    keep = [
-        f.name for f, m in zip(e.free, effect, strict=True) if m >= e.screen_keep * effect.max()
-    ]
+    strong = {
+        f.name for f, m in zip(behaviours, effect, strict=True) if m >= e.screen_keep * effect.max()
+    }
     log(
         "screening mu* (largest over moments): "
-        + ", ".join(f"{f.name} {m:.2f}" for f, m in zip(e.free, effect, strict=True))
+        + ", ".join(f"{f.name} {m:.2f}" for f, m in zip(behaviours, effect, strict=True))
     )
-    return keep
+    return [f.name for f in e.free if f.name in strong or f.name in always]
 
 
 def search(
     e: Experiment, names: list[str], fixed: dict[str, Any], evaluate: Evaluator, out: Path, log
 ) -> tuple[dict[str, Any], float]:
-    """CMA-ES over the kept parameters; resumes the study stored in ``out/study.db``."""
+    """CMA-ES over the kept behaviours, each trial with its tolerances profiled out
+    (:func:`profile_tolerances`, recorded as the trial's user attributes); resumes the study
+    stored in ``out/study.db``."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    free = {f.name: f for f in e.free if f.name in names}
+    free = {f.name: f for f in e.free if f.name in names and f.name not in TOLERANCES}
+
+    def completed(behaviour: dict[str, Any]) -> dict[str, Any]:
+        """``behaviour`` with the best tolerances for its firms."""
+        theta = {**fixed, **behaviour}
+        answers = evaluate.simulated_answers(theta)
+        spread = "disposition_concentration"
+        k = float(theta.get(spread, evaluate.defaults[spread]))
+        return {**theta, **profile_tolerances(e, answers, theta, k)}
+
+    if not free:  # only tolerances to fit: nothing for CMA-ES, the profile is the fit
+        theta = completed({})
+        value, _ = objective(e, evaluate(theta))
+        log(f"search: tolerances profiled, objective {value:.2f}")
+        return theta, value
     storage = f"sqlite:///{out / 'study.db'}"
     # CMA-ES starts at the centre of the unit box; it needs two axes, so one parameter uses TPE.
     sampler = (
@@ -304,10 +388,14 @@ def search(
     )
 
     def trial_objective(trial) -> float:
-        theta = dict(fixed)
+        behaviour = {}
         for n, f in free.items():
             u = trial.suggest_float(n, 0.0, 1.0)
-            theta[n] = f.value(f.low + u * (f.high - f.low))
+            behaviour[n] = f.value(f.low + u * (f.high - f.low))
+        theta = completed(behaviour)
+        for n in TOLERANCES:
+            if n in theta and n not in fixed:
+                trial.set_user_attr(n, float(theta[n]))
         value, _ = objective(e, evaluate(theta))
         return value
 
@@ -318,10 +406,11 @@ def search(
     for k in range(remaining):
         study.optimize(trial_objective, n_trials=1)
         log(f"search {done + k + 1}/{e.budget}: best objective {study.best_value:.2f}")
-    best = study.best_trial.params
+    best = study.best_trial
     theta = dict(fixed)
     for n, f in free.items():
-        theta[n] = f.value(f.low + best[n] * (f.high - f.low))
+        theta[n] = f.value(f.low + best.params[n] * (f.high - f.low))
+    theta.update(best.user_attrs)
     return theta, float(study.best_value)
 
 
@@ -495,8 +584,9 @@ def _claim(e: Experiment, out: Path, fresh: bool) -> None:
         "experiment": str(e.path),
         **e.identity(),
         "budget": e.budget,
+        "search": SEARCH,
     }
-    claim_state_folder(out, CALIBRATION_KIND, state, fresh, IDENTITY_KEYS)
+    claim_state_folder(out, CALIBRATION_KIND, state, fresh, (*IDENTITY_KEYS, "search"))
 
 
 def predict(

@@ -390,10 +390,25 @@ class Evaluation:
                 & (self.shares.respondent == target.respondent)
                 & (self.shares.group == "all")
             ].iloc[0]
-            p, n = float(row["share"]), max(int(row["n"]), 1)
-            return p, max(p * (1 - p), 0.25 / n) / n
+            p = float(row["share"])
+            return p, share_variance(p, int(row["n"]))
         values = self.firms[POPULATION_MECHANISMS[target.id]].to_numpy(dtype=float)
         return float(np.mean(values)), float(np.var(values, ddof=1) / len(values))
+
+
+def survey_term(target: SurveyTarget, share: float, sim_var: float) -> float:
+    """A survey target's term of the objective: the squared distance of the simulated ``share``
+    from the published one, over the published share's binomial variance (its n) plus the
+    simulation's own ``sim_var``."""
+    var = target.share * (1 - target.share) / target.n + sim_var
+    return (share - target.share) ** 2 / var
+
+
+def share_variance(share: float, n: int) -> float:
+    """Sampling variance of a simulated share of ``n`` respondents (floored at a quarter over n,
+    so a share of 0 or 1 on few respondents is not taken as exact)."""
+    n = max(int(n), 1)
+    return max(share * (1 - share), 0.25 / n) / n
 
 
 def objective(experiment: Experiment, evaluation: Evaluation) -> tuple[float, dict[str, float]]:
@@ -403,8 +418,7 @@ def objective(experiment: Experiment, evaluation: Evaluation) -> tuple[float, di
     terms = {}
     for t in experiment.survey_targets:
         p, sim_var = evaluation.moment(t)
-        var = t.share * (1 - t.share) / t.n + sim_var
-        terms[t.key] = (p - t.share) ** 2 / var
+        terms[t.key] = survey_term(t, p, sim_var)
     for mech in experiment.fitted_mechanisms:
         value, sim_var = evaluation.moment(mech)
         sd = (mech.band[1] - mech.band[0]) / 3.92
