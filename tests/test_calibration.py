@@ -42,6 +42,10 @@ screen_trajectories = 0
 {free}
 """
 FREE = "[free.tolerance_cio]\nprior = [0.1, 0.9]\n[free.tolerance_cmo]\nprior = [0.1, 0.9]\n"
+# Two behaviours as well, for CMA-ES to search (the tolerances are solved, not searched).
+SEARCHED = FREE + (
+    "[free.saas_propensity]\nprior = [-3.0, 2.0]\n[free.promise_propensity]\nprior = [0.2, 1.0]\n"
+)
 SHARED_TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "targets.toml"
 
 
@@ -203,7 +207,7 @@ def test_calibration_refuses_an_edited_population_or_targets_file(finished_tiny,
     ],
 )
 def test_bad_experiment_file(tmp_path, capsys, edit, expected):
-    exp = write_experiment(tmp_path)
+    exp = write_experiment(tmp_path, free=SEARCHED)
     exp.write_text(edit(exp.read_text()))
     assert main(["calibrate", str(exp), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -227,7 +231,7 @@ def test_target_the_instrument_does_not_have(tmp_path):
 
 
 def test_budget_flag_too_small_for_the_method(tmp_path, capsys):
-    exp = write_experiment(tmp_path)
+    exp = write_experiment(tmp_path, free=SEARCHED)
     assert main(["calibrate", str(exp), "--budget", "4", "--out", str(tmp_path / "o")]) == 2
     assert "give at least" in capsys.readouterr().err
 
@@ -317,3 +321,49 @@ def test_profiled_tolerance_recovers_the_mean_that_made_the_answers(tmp_path):
     assert abs(found["tolerance_cio"] - true_mean) < 0.01
     # tolerance_cmo answers no target here: it stays at its prior's midpoint
     assert found["tolerance_cmo"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_a_calibration_killed_mid_search_resumes_to_the_uninterrupted_fit(tmp_path, monkeypatch):
+    """Issue 13, finding 11: a calibration stopped part-way through its CMA-ES search and resumed
+    with the same command ends on the same fit as one that was never stopped, and its fit.json
+    says how many trials it replayed from the cache."""
+    exp = write_experiment(tmp_path, free=SEARCHED, firms=4)
+    text = (
+        exp.read_text()
+        .replace("budget = 24", "budget = 12")
+        .replace("bootstrap = 200", "bootstrap = 50")
+    )
+    exp.write_text(text)
+    whole = calibration.calibrate(
+        load_experiment(str(exp)), tmp_path / "whole", workers=2, log=lambda _: None
+    )
+
+    calls = []
+    original = calibration.objective
+
+    def stopping(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt  # as a user's Ctrl-C during the sixth trial
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(calibration, "objective", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        calibration.calibrate(
+            load_experiment(str(exp)), tmp_path / "resumed", workers=2, log=lambda _: None
+        )
+    monkeypatch.setattr(calibration, "objective", original)
+    resumed = calibration.calibrate(
+        load_experiment(str(exp)), tmp_path / "resumed", workers=2, log=lambda _: None
+    )
+
+    assert resumed.estimates == whole.estimates
+    pd.testing.assert_frame_equal(resumed.fit_table, whole.fit_table)
+    record = json.loads((tmp_path / "resumed" / "fit.json").read_text())
+    # the sixth trial's firms were simulated and cached before the interruption hit its scoring
+    assert record["budget"]["search_trials_replayed"] == 6
+    assert (
+        record["objective_at_best"]
+        == json.loads((tmp_path / "whole" / "fit.json").read_text())["objective_at_best"]
+    )

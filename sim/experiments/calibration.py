@@ -3,7 +3,7 @@
 1. **Screen** (Morris elementary effects, SALib): each free parameter's effect on the standardised
    moments; parameters whose largest effect is below ``screen_keep`` of the strongest are fixed at
    their prior's midpoint and dropped from the search.
-2. **Search** (optuna's CMA-ES, stored in ``DIR/study.db``): minimise the sum of squared
+2. **Search** (optuna's CMA-ES): minimise the sum of squared
    standardised distances between simulated and published moments
    (:func:`sim.experiments.experiment.objective`), every trial on the same firms (common random
    numbers). CMA-ES searches the behaviours only: the respondents' mean tolerances move nothing
@@ -18,8 +18,9 @@
    intervals from the same bootstrap plus binomial noise), and check the mechanism figures on
    dedicated runs.
 
-Every evaluation is cached in ``DIR/evaluations.jsonl`` and the study in ``DIR/study.db``, so an
-interrupted calibration resumes where it stopped.
+Every evaluation is cached in ``DIR/evaluations.jsonl`` (and each simulated survey in
+``DIR/answers/``), so an interrupted calibration resumes where it stopped: the search is replayed
+from the cache and ends on the uninterrupted run's fit (:func:`search`).
 """
 
 from __future__ import annotations
@@ -347,10 +348,22 @@ def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
 
 def search(
     e: Experiment, names: list[str], fixed: dict[str, Any], evaluate: Evaluator, out: Path, log
-) -> tuple[dict[str, Any], float]:
+) -> tuple[dict[str, Any], float, int]:
     """CMA-ES over the kept behaviours, each trial with its tolerances profiled out
-    (:func:`profile_tolerances`, recorded as the trial's user attributes); resumes the study
-    stored in ``out/study.db``."""
+    (:func:`profile_tolerances`, recorded as the trial's user attributes).
+
+    Resuming replays: the study is rebuilt from the start in memory, on the same sampler seed,
+    and every trial an interrupted run finished is answered from the evaluation cache
+    (``evaluations.jsonl`` and ``answers/``) without simulating. The sampler then sees exactly
+    the history an uninterrupted run would have seen, so a resumed calibration asks the same
+    trials and ends on the same fit. (Restoring optuna's stored CMA-ES state instead is not
+    faithful: its state is saved once per generation, so a run stopped mid-generation asks that
+    generation's points again from the saved state, and the search forks.)
+
+    Returns:
+        The best parameter vector (tolerances included) and its objective, and how many trials
+        came from the cache.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -364,12 +377,12 @@ def search(
         k = float(theta.get(spread, evaluate.defaults[spread]))
         return {**theta, **profile_tolerances(e, answers, theta, k)}
 
+    cached_before = evaluate.count
     if not free:  # only tolerances to fit: nothing for CMA-ES, the profile is the fit
         theta = completed({})
         value, _ = objective(e, evaluate(theta))
         log(f"search: tolerances profiled, objective {value:.2f}")
-        return theta, value
-    storage = f"sqlite:///{out / 'study.db'}"
+        return theta, value, int(evaluate.count == cached_before)
     # CMA-ES starts at the centre of the unit box; it needs two axes, so one parameter uses TPE.
     sampler = (
         optuna.samplers.CmaEsSampler(
@@ -379,39 +392,39 @@ def search(
         else optuna.samplers.TPESampler(seed=e.seed)
     )
     # CMA-ES works in one scale for all axes, so the search runs on [0, 1] per parameter.
-    study = optuna.create_study(
-        study_name=e.name,
-        storage=storage,
-        load_if_exists=True,
-        sampler=sampler,
-        direction="minimize",
-    )
+    study = optuna.create_study(study_name=e.name, sampler=sampler, direction="minimize")
+    replayed = 0
 
     def trial_objective(trial) -> float:
         behaviour = {}
         for n, f in free.items():
             u = trial.suggest_float(n, 0.0, 1.0)
             behaviour[n] = f.value(f.low + u * (f.high - f.low))
+        nonlocal replayed
         theta = completed(behaviour)
         for n in TOLERANCES:
             if n in theta and n not in fixed:
                 trial.set_user_attr(n, float(theta[n]))
+        before = evaluate.count
         value, _ = objective(e, evaluate(theta))
+        replayed += int(evaluate.count == before)  # answered from the cache
         return value
 
-    done = len([t for t in study.trials if t.state.name == "COMPLETE"])
-    remaining = max(0, e.budget - done)
-    if done:
-        log(f"resuming: {done} trials already done, {remaining} to go")
-    for k in range(remaining):
+    for k in range(e.budget):
         study.optimize(trial_objective, n_trials=1)
-        log(f"search {done + k + 1}/{e.budget}: best objective {study.best_value:.2f}")
+        if replayed == k + 1:
+            continue  # replaying what an earlier run did: reported once below
+        if replayed and replayed == k:
+            log(f"resumed: {replayed} trials replayed from the cache")
+        log(f"search {k + 1}/{e.budget}: best objective {study.best_value:.2f}")
+    if replayed == e.budget:
+        log(f"resumed: all {replayed} trials replayed from the cache")
     best = study.best_trial
     theta = dict(fixed)
     for n, f in free.items():
         theta[n] = f.value(f.low + best.params[n] * (f.high - f.low))
     theta.update(best.user_attrs)
-    return theta, float(study.best_value)
+    return theta, float(study.best_value), replayed
 
 
 def jacobian(
@@ -541,7 +554,7 @@ def _calibrate(
     evaluate = Evaluator(e, out, workers, executor, log)
     kept = screen(e, evaluate, log)
     fixed = {f.name: midpoint(f) for f in e.free if f.name not in kept}
-    theta, best = search(e, kept, fixed, evaluate, out, log)
+    theta, best, replayed = search(e, kept, fixed, evaluate, out, log)
     jm, ji = jacobian(e, theta, kept, evaluate, log)
     answers = evaluate.answers(theta)
     seeds = stage_seeds(e.seed)
@@ -571,7 +584,7 @@ def _calibrate(
         wall,
         out,
     )
-    write_outputs(e, fit, draws, kept, best, mechanisms, evaluate)
+    write_outputs(e, fit, draws, kept, best, mechanisms, evaluate, replayed)
     return fit
 
 
@@ -738,6 +751,7 @@ def write_outputs(
     best: float,
     mechanisms: pd.DataFrame,
     evaluate: Evaluator,
+    replayed: int = 0,
 ) -> None:
     from sim.results.calibration_report import write_report
 
@@ -756,6 +770,9 @@ def write_outputs(
             "firms_per_evaluation": e.firms,
             "evaluations_run_this_session": evaluate.count,
             "evaluations_total": len(evaluate.cache),
+            # trials answered from an earlier, interrupted run's cache: a resumed calibration
+            # replays them, so its fit is the uninterrupted run's (search, in this module)
+            "search_trials_replayed": replayed,
             "bootstrap": e.bootstrap,
         },
         "wall_time_s": fit.wall_s,

@@ -142,9 +142,21 @@ class Experiment:
     def n_moments(self) -> int:
         return len(self.survey_targets) + len(self.fitted_mechanisms)
 
+    @property
+    def searched(self) -> tuple[Free, ...]:
+        """The free parameters CMA-ES searches: all but the respondents' tolerances, which the
+        calibration solves for each trial (sim.experiments.calibration.profile_tolerances)."""
+        from sim.survey.instrument import TOLERANCE_PARAMETER
+
+        tolerances = set(TOLERANCE_PARAMETER.values())
+        return tuple(f for f in self.free if f.name not in tolerances)
+
     def min_budget(self, n_free: int | None = None) -> int:
-        """CMA-ES needs a few generations of its population (4 + 3 ln k) to move at all."""
-        k = len(self.free) if n_free is None else n_free
+        """CMA-ES needs a few generations of its population (4 + 3 ln k) to move at all; with
+        nothing to search (only tolerances free) one trial is the fit."""
+        k = len(self.searched) if n_free is None else n_free
+        if k == 0:
+            return 1
         return 2 * (4 + int(3 * math.log(max(k, 1))))
 
     def with_budget(self, budget: int) -> Experiment:
@@ -345,7 +357,8 @@ def check_budget(experiment: Experiment, budget: int, where: str) -> None:
     if budget < need:
         raise ExperimentError(
             f"{where}: budget {budget} is too small for CMA-ES over "
-            f"{len(experiment.free)} parameters; give at least {need} trials"
+            f"{len(experiment.searched)} behaviours (the tolerances are solved, not searched); "
+            f"give at least {need} trials"
         )
 
 
