@@ -213,7 +213,9 @@ def test_live_page_has_controls_figures_and_a_firm_per_session():
     classes = {c for w in images for c in w._dom_classes}
     assert {"orgsim-floor-plan", "orgsim-network", "orgsim-customers", "orgsim-delivery"} <= classes
     labels = {w.label for w in first.find(v.Slider).widgets}
-    assert "colocation (share)" in labels
+    # every slider's label says its value (Vuetify shows it on the thumb only while dragging)
+    assert "colocation (share): 0" in labels
+    assert not first.find(v.Tab).widgets  # no "Page 0" tab over the figures
     first.find(v.Html, children=[f"{STEP_LABEL}: 0"]).assert_single()
     first.find(v.Btn, children=["Step"]).widget.click()
     first.find(v.Html, children=[f"{STEP_LABEL}: 1"]).wait_for(timeout=30)
@@ -403,3 +405,27 @@ def test_server_command_binds_loopback_by_default():
     assert command[command.index("--port") + 1] == "8801"
     assert app.url_for("127.0.0.1", 8801) == "http://127.0.0.1:8801/"
     assert app.url_for("::1", 8801) == "http://[::1]:8801/"
+
+
+def test_a_control_change_rebuilds_the_live_firm_at_once_and_says_so():
+    """Issue 13, finding 9: moving a lever used to change nothing until Reset, while the page
+    kept showing the old command. Now the firm is rebuilt at once, from week 0, and the command
+    and a note say what runs."""
+    _, rc = solara.render(_InLayout(app.LivePage), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Html, children=[f"{STEP_LABEL}: 1"]).wait_for(timeout=30)
+    slider = rc.find(v.Slider, label="colocation (share): 0").widget
+    slider.v_model = 0.5
+    rc.find(v.Slider, label="colocation (share): 0.5").wait_for(timeout=30)
+    rc.find(v.Html, children=[f"{STEP_LABEL}: 0"]).wait_for(timeout=30)
+    rc.find(v.Html, children=["orgsim run baseline --seed 0 --set colocation=0.5"]).assert_single()
+    note = rc.find(v.Alert).widget.children[0]
+    assert "rebuilt from week 0 with colocation = 0.5" in note
+    # the seed applies at once too
+    box = rc.find(v.TextField, label="Seed").widget
+    box.v_model = "9"
+    box.fire_event("keyup.enter", None)  # as a person pressing Enter in the box
+    rc.find(v.Html, children=["orgsim run baseline --seed 9 --set colocation=0.5"]).wait_for(
+        timeout=30
+    )
+    rc.close()

@@ -4,9 +4,11 @@ Two pages, served by Solara (``orgsim viz``, or :func:`serve`):
 
 - ``/`` (tab *Home*): Mesa's ``SolaraViz`` around an :class:`LiveFirm` with Reset, Play and
   Step; a control for every lever and structure parameter, generated from
-  :data:`sim.model.parameters.FIELDS` so their defaults are the model's (:func:`model_params`); a
-  numeric seed that reproduces ``orgsim run baseline --seed N`` with the same settings; the office
-  floor plan, the collaboration network and the weekly outcomes as small matplotlib figures.
+  :data:`sim.model.parameters.FIELDS` so their defaults are the model's (:func:`model_params`),
+  each label showing its value; a numeric seed; a change of any control rebuilds the firm at once
+  from week 0, and the page shows the ``orgsim run baseline --seed N --set ...`` command of the
+  firm on show; the office floor plan, the collaboration network and the weekly outcomes as small
+  matplotlib figures, laid out by the page (not in SolaraViz's tabbed grid).
 - ``/results`` (tab *Results*): a batch folder (``orgsim viz --results DIR``, :func:`configure`, the
   ``ORGSIM_RESULTS`` environment variable, or typed on the page); pick scenarios and see their
   outcome bands over the weeks and their paired differences from the baseline at the end week,

@@ -70,38 +70,88 @@ def DeliveryOutcomes(model: Organisation):
 COMPONENTS = [FloorPlan, Network, CustomerOutcomes, DeliveryOutcomes]
 
 
+def shown_label(name: str, spec: dict[str, Any], value: Any) -> str:
+    """A control's label with its value in force: a slider shows its value only while it is
+    dragged, so the label says it (a choice and a box show theirs)."""
+    if spec["type"] in ("SliderInt", "SliderFloat"):
+        return (
+            f"{spec['label']}: {value:g}"
+            if isinstance(value, float)
+            else f"{spec['label']}: {value}"
+        )
+    return spec["label"]
+
+
+APPLIED_NOTE = (
+    "Applied at once: the firm was rebuilt from week 0 with {change}, on the same seed. A "
+    "setting holds for the whole run; to bring a lever in part-way, set its start week."
+)
+
+
 @solara.component
 def LivePage():
-    """The live page: one firm per browser session."""
+    """The live page: one firm per browser session.
+
+    A change of any control (a lever, its start week, the firm's structure, the seed) rebuilds
+    the firm at once, from week 0, on the settings now shown: the firm on show is always the
+    run of the command printed under it. (Mesa's own controls apply only at the next Reset,
+    silently; here each control's value lives in a reactive variable of this page, which the
+    page watches.)"""
     session = solara.use_memo(Session, [])
+    specs = solara.use_memo(model_params, [])
+    values = solara.use_memo(
+        lambda: {name: solara.reactive(spec["value"]) for name, spec in specs.items()}, []
+    )
     first = solara.use_memo(lambda: LiveFirm(session=session), [])
     model: solara.Reactive[LiveFirm] = solara.use_reactive(first)
     seed = solara.use_reactive(DEFAULT_SEED)
-    params = solara.use_memo(lambda: {"session": session, **model_params()}, [])
+    applied = solara.use_reactive("")
+    settings = {name: value.value for name, value in values.items()}  # re-render on a change
 
     def release_on_close():
         return lambda: release(session.current) if session.current is not None else None
 
     solara.use_effect(release_on_close, [])
 
-    def set_seed(value: Any) -> None:
-        seed.set(value)
-        session.seed = value
+    def rebuild() -> None:
+        firm = model.value
+        changed = {n: v for n, v in settings.items() if getattr(firm.p, n) != v}
+        if not changed and str(firm.seed) == str(seed.value) and not firm.refused:
+            return  # the firm on show already runs these settings
+        session.seed = seed.value
+        rebuilt = LiveFirm(session=session, **settings)
+        model.set(rebuilt)
+        change = ", ".join(f"{n} = {v}" for n, v in changed.items()) or f"seed {rebuilt.seed}"
+        applied.set("" if rebuilt.refused else APPLIED_NOTE.format(change=change))
 
+    solara.use_effect(rebuild, [*settings.values(), seed.value])
+
+    params = {
+        "session": session,
+        **{
+            name: {**spec, "value": values[name], "label": shown_label(name, spec, settings[name])}
+            for name, spec in specs.items()
+        },
+    }
     firm = model.value
+    solara.Title(f"{APP_NAME}: live firm")  # the browser tab's name
     with solara.Sidebar(), solara.Card("Firm"):
-        solara.InputInt("Seed (applied by Reset)", value=seed, on_value=set_seed)
-        solara.Text(
-            f"This firm (at the last Reset): seed {firm.seed}, {firm.p.weeks} weeks; "
-            "the same run as:"
-        )
+        solara.InputInt("Seed", value=seed)
+        solara.Text(f"This firm: seed {firm.seed}, {firm.p.weeks} weeks; the same run as:")
         solara.Text(
             cli_command(firm),
             style={"display": "block", "font-family": "monospace", "font-size": "0.85em"},
         )
         if firm.refused:
             solara.Error(firm.refused)
-    SolaraViz(model, components=COMPONENTS, model_params=params, name=APP_NAME)
+        elif applied.value:
+            solara.Info(applied.value)
+    # The figures are laid out here, not in SolaraViz's grid, whose one tab would read "Page 0".
+    SolaraViz(model, components=[], model_params=params, name=APP_NAME)
+    with solara.Column(style={"padding": "8px"}), solara.Row(style={"flex-wrap": "wrap"}):
+        for component in COMPONENTS:
+            with solara.Column(style={"min-width": "420px", "flex": "1 1 45%"}):
+                component(firm)
 
 
 # -- results page ----------------------------------------------------------------------------------
@@ -160,6 +210,7 @@ def ResultsPage():
         picked.set([])
         baseline.set("")
 
+    solara.Title(f"{APP_NAME}: batch results")
     with solara.AppBarTitle():
         solara.Text(f"{APP_NAME}: batch results")
     with solara.Column(style={"padding": "12px"}):

@@ -114,6 +114,11 @@ def server_env(results: str | os.PathLike[str] | None) -> dict[str, str]:
     env = dict(os.environ)
     # No network here, and none needed: no usage telemetry, no version check.
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara warns on every page load over plain http at an address other than "localhost" that
+    # its session cookie falls back to SameSite=Lax, which matters only to a page embedded in
+    # another site's iframe; this page is not, and Lax is the right cookie for it.
+    cookie = "ignore:Cookies with samesite=none require https:UserWarning"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), cookie) if w)
     if results is not None:
         env[RESULTS_ENV] = str(Path(results).expanduser().resolve())
     elif results_dir() is not None:

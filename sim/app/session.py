@@ -25,7 +25,8 @@ class Session:
 
 
 class LiveFirm(Organisation):
-    """An :class:`~sim.model.model.Organisation` as the live page builds it on Reset.
+    """An :class:`~sim.model.model.Organisation` as the live page builds it (on a change of a
+    control, and on Reset).
 
     ``LiveFirm(seed=N, **kwargs)`` is ``Organisation(seed=N, **kwargs)`` (the same run as the CLI),
     with two additions for the page: the seed defaults to the session's seed box; a refused value
@@ -41,6 +42,9 @@ class LiveFirm(Organisation):
     def __init__(self, *, session: Session | None = None, seed: Any = None, **kwargs: Any):
         session = session if session is not None else Session()
         chosen = session.seed if seed is None else seed
+        # The page's controls hold their values in reactive variables, which Mesa's Reset passes
+        # on as they are: the firm takes their values.
+        kwargs = {name: _plain(value) for name, value in kwargs.items()}
         try:
             # Organisation checks the seed and every value before it builds anything.
             super().__init__(seed=chosen, **kwargs)
@@ -49,7 +53,7 @@ class LiveFirm(Organisation):
             super().__init__(seed=good_seed, **good_values)
             self.refused: str | None = (
                 f"Not applied: {exc}. The firm was rebuilt with the last valid settings "
-                f"(seed {good_seed}); correct the value and press Reset."
+                f"(seed {good_seed}); correct the value (a change applies at once)."
             )
         else:
             session.last_good = (self.seed, dict(kwargs))
@@ -57,6 +61,13 @@ class LiveFirm(Organisation):
         previous, session.current = session.current, self
         if previous is not None:
             release(previous)
+
+
+def _plain(value: Any) -> Any:
+    """A control's value: a solara reactive variable's current value, or the value itself."""
+    from solara.toestand import Reactive
+
+    return value.value if isinstance(value, Reactive) else value
 
 
 def cli_command(model: Organisation) -> str:

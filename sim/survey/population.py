@@ -282,8 +282,9 @@ def shares(answers: pd.DataFrame, groups: Sequence[str] = tuple(GROUPS)) -> pd.D
             if split is not None and split[0] == "tech_savvy" and who != "marketers":
                 continue
             subset = item if split is None else item[item[split[0]] == split[1]]
-            k, n = int(subset.yes.sum()), len(subset)
-            low, high = wilson(k, n)
+            # yes may be a probability (instrument.expected_answers): the share is its mean
+            k, n = float(subset.yes.sum()), len(subset)
+            low, high = wilson(round(k), n)
             rows.append(
                 {
                     "id": qid,
