@@ -352,7 +352,13 @@ def test_results_page_renders_a_batch(batch_dir, monkeypatch):
     classes = {c for w in rc.find(ipywidgets.Image).widgets for c in w._dom_classes}
     assert {"orgsim-bands", "orgsim-forest"} <= classes
     assert not rc.find(v.Alert).widgets
+    # issue 13, finding 10: the page offered no download; now each figure and the table
+    buttons = {c for b in rc.find(v.Btn).widgets for c in b.children if isinstance(c, str)}
+    assert {"Download this figure (PNG)", "Download the differences (CSV)"} <= buttons
     rc.close()
+    _, _, _, table = app.results_views(open_batch(batch_dir), ["baseline", "metrics"], "baseline")
+    header = table.decode().splitlines()[0]
+    assert "scenario" in header and "outcome" in header
 
 
 def test_a_folder_that_is_no_batch_gives_a_clear_message(tmp_path):

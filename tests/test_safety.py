@@ -369,3 +369,48 @@ def test_a_report_under_a_year_draws_no_empty_growth_plot(tmp_path):
     assert main(["report", str(out)]) == 0
     drawn = {p.name for p in (out / "report").glob("time_*.png")}
     assert "time_cx_index.png" in drawn and "time_revenue_growth.png" not in drawn
+
+
+def test_a_result_file_changed_after_the_batch_is_caught_by_its_checksum(tmp_path, capsys):
+    """Issue 13, finding 3: the manifest hashed the scenario files but not the results, so a
+    result file rewritten whole (its Parquet footer intact) went unnoticed. Now every result
+    file's SHA-256 is recorded when the batch ends; report refuses a changed file, naming it,
+    and the same batch command moves it aside and runs it again."""
+    import json
+
+    import pandas as pd
+
+    out = tmp_path / "c"
+    batch = ["batch", "baseline", "--reps", "2", "--weeks", "3", "--workers", "1", "-q"]
+    assert main([*batch, "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["checksummed_files"] == 4  # two runs, a runs/ and a weeks/ file each
+    listed = (out / manifest["checksums"]).read_text().splitlines()
+    assert len(listed) == 4 and all("  runs/" in x or "  weeks/" in x for x in listed)
+    victim = sorted((out / "runs").glob("*.parquet"))[0]
+    table = pd.read_parquet(victim)
+    table["cx_index"] = 99.0  # a well-formed file with other numbers
+    table.to_parquet(victim)
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert victim.name in err and "no longer matches the SHA-256" in err
+    assert "Traceback" not in err
+    assert main([*batch, "--out", str(out)]) == 0
+    assert "2 damaged result files moved aside" in capsys.readouterr().err
+    assert main(["report", str(out)]) == 0
+    assert len(list(out.glob("damaged-*/runs/*.parquet"))) == 1  # kept, not deleted
+
+
+def test_runs_total_counts_the_folders_runs_not_only_the_last_call(tmp_path):
+    """Issue 13, finding 10: a second call into a folder overwrote runs_total with its own
+    count (here 1 after 3 were stored)."""
+    import json
+
+    out = tmp_path / "t"
+    batch = ["batch", "baseline", "--weeks", "3", "--workers", "1", "-q", "--out", str(out)]
+    assert main([*batch, "--reps", "3"]) == 0
+    assert main([*batch, "--reps", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_total"] == 3 and manifest["runs_stored"] == 3
+    assert manifest["runs_this_call"] == 1 and manifest["status"] == "complete"

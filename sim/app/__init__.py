@@ -24,7 +24,7 @@ the last valid settings, so the server keeps running.
 from __future__ import annotations
 
 from sim.app.controls import CONTROL_GROUPS, control_for, model_params, slider_step
-from sim.app.pages import LivePage, ResultsPage, results_images, routes
+from sim.app.pages import LivePage, ResultsPage, results_images, results_views, routes
 from sim.app.painters import (
     DPI,
     LIVE_PANELS,
@@ -77,6 +77,7 @@ __all__ = [
     "port_problem",
     "results_dir",
     "results_images",
+    "results_views",
     "routes",
     "serve",
     "server_command",

@@ -171,21 +171,32 @@ def results_images(
     batch: Batch | None, scenarios: list[str], baseline: str
 ) -> tuple[bytes | None, bytes | None, str | None]:
     """PNG bands and forest plot of the chosen scenarios, or a note on why there is none."""
+    bands, forest, note, _ = results_views(batch, scenarios, baseline)
+    return bands, forest, note
+
+
+def results_views(
+    batch: Batch | None, scenarios: list[str], baseline: str
+) -> tuple[bytes | None, bytes | None, str | None, bytes | None]:
+    """:func:`results_images` and the paired differences as CSV bytes (for download)."""
     if batch is None:
-        return None, None, None
+        return None, None, None, None
     if not scenarios:
-        return None, None, "Pick at least one scenario."
+        return None, None, "Pick at least one scenario.", None
     weeks = read_weeks(batch, scenarios, SHOWN_OUTCOMES)
-    bands = figures.png(bands_figure(weeks, scenarios)) if len(weeks) else None
+    # An outcome with no value in any week (revenue growth, year over year, under a year's
+    # horizon) gets no empty panel, as in the report.
+    drawn = [o for o in SHOWN_OUTCOMES if len(weeks) and weeks[o].astype(float).notna().any()]
+    bands = figures.png(bands_figure(weeks, scenarios, drawn)) if len(weeks) else None
     note = None if len(weeks) else "No finished run of these scenarios has weekly results."
     others = [s for s in scenarios if s != baseline]
     if not others:
-        return bands, None, note or "Pick a scenario besides the baseline to compare."
+        return bands, None, note or "Pick a scenario besides the baseline to compare.", None
     diffs = paired_differences(batch, baseline, others)
     forest = figures.png(
         forest_figure(diffs, baseline, scenarios, colours=scenario_colours(scenarios))
     )
-    return bands, forest, note
+    return bands, forest, note, diffs.to_csv(index=False).encode()
 
 
 @solara.component
@@ -201,8 +212,8 @@ def ResultsPage():
     base = (
         baseline.value if baseline.value in names else (batch.default_baseline() if batch else "")
     )
-    bands, forest, note = solara.use_memo(
-        lambda: results_images(batch, chosen, base), [folder.value, tuple(chosen), base]
+    bands, forest, note, table = solara.use_memo(
+        lambda: results_views(batch, chosen, base), [folder.value, tuple(chosen), base]
     )
 
     def choose_folder(value: str) -> None:
@@ -239,9 +250,18 @@ def ResultsPage():
         if bands is not None:
             solara.v.Html(tag="h3", children=["Outcomes over the weeks"])
             solara.Image(bands, width="100%", classes=["orgsim-bands"])
+            solara.FileDownload(bands, "bands.png", label="Download this figure (PNG)")
         if forest is not None:
             solara.v.Html(tag="h3", children=[f"Paired differences from {base} at the end week"])
             solara.Image(forest, width="100%", classes=["orgsim-forest"])
+            with solara.Row():
+                solara.FileDownload(forest, "differences.png", label="Download this figure (PNG)")
+                if table is not None:
+                    solara.FileDownload(
+                        table,
+                        f"differences_from_{base}.csv",
+                        label="Download the differences (CSV)",
+                    )
 
 
 routes = [

@@ -22,6 +22,7 @@ import pyarrow as pa
 from sim.errors import UserError
 from sim.model.outcomes import BOUNDS
 from sim.results.stats import mean_interval, paired_difference, t_half_width
+from sim.runs.store import CHECKSUMS, checksum_problems
 
 # What the report and the results page show, in this order: the customer, money, delivery, trust.
 SHOWN_OUTCOMES = (
@@ -174,6 +175,14 @@ def load_batch(batch_dir: Path | str) -> Batch:
         raise ResultsError(f"{manifest_path} is damaged ({exc}); rerun the batch") from None
     if not isinstance(manifest, dict):
         raise ResultsError(f"{manifest_path} is not a JSON object; rerun the batch")
+    changed = checksum_problems(path)
+    if changed:
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise ResultsError(
+            f"{changed[0]}{more} (it no longer matches the SHA-256 recorded in {CHECKSUMS} when "
+            "the batch ended); run the same `orgsim batch` command again: it moves such files "
+            "aside and runs them again"
+        )
     runs = read_dataset(path / "runs")
     if runs is None or runs.empty:
         raise ResultsError(

@@ -30,7 +30,7 @@ from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, local_pool
 from sim.runs.progress import progress_bar
 from sim.runs.scenarios import Scenario
-from sim.runs.store import BatchStore, environment, folder_lock, now, run_key
+from sim.runs.store import CHECKSUMS, BatchStore, environment, folder_lock, now, run_key
 
 
 @dataclass(frozen=True)
@@ -239,10 +239,19 @@ def _run_batch(
     elapsed = time.perf_counter() - started
     stored = store.load_runs()
     n_failed = int((stored["status"] != "ok").sum()) if len(stored) else 0
-    complete = len(store.done() & {s.key for s in specs}) == len(specs)
+    # runs_total counts the folder's runs, those stored and those this call asked for: a resume
+    # with fewer --reps, or another scenario added to a folder, used to overwrite it with this
+    # call's count alone, below the runs the folder holds.
+    requested = {s.key for s in specs}
+    done = store.done()
+    complete = requested <= done
     manifest.update(
         finished=now(),
-        runs_total=len(specs),
+        runs_total=len(done | requested),
+        runs_this_call=len(specs),
+        # every result file's SHA-256, checked by report, the results page and a resume
+        checksums=CHECKSUMS,
+        checksummed_files=store.write_checksums(),
         runs_stored=len(stored),
         runs_failed=n_failed,
         status=(

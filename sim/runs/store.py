@@ -297,6 +297,29 @@ def differing(old: dict[str, Any], new: dict[str, Any], keys: Iterable[str]) -> 
     ]
 
 
+CHECKSUMS = "checksums.sha256"  # `sha256sum -c checksums.sha256` checks a batch by hand too
+
+
+def checksum_problems(out: Path) -> list[str]:
+    """Result files of the batch folder ``out`` that no longer match the SHA-256 recorded in its
+    :data:`CHECKSUMS` file when the batch last ended (changed or damaged since), as ``path:
+    why`` phrases. Files written after that (an interrupted call's) are not listed there and
+    are checked by their Parquet footer alone; a listed file that is gone is not a problem
+    (a resume may have moved it aside)."""
+    listing = out / CHECKSUMS
+    if not listing.is_file():
+        return []
+    problems = []
+    for line in listing.read_text(errors="replace").splitlines():
+        digest, _, name = line.partition("  ")
+        path = out / name
+        if not name or not path.is_file():
+            continue
+        if file_digest(path) != digest:
+            problems.append(f"{path}: is damaged or was changed since the batch wrote it")
+    return problems
+
+
 def run_key(scenario: str, rep: int) -> str:
     """File stem of one run: the scenario name made safe for a file name, and the replication."""
     return f"{quote(scenario, safe='')}__rep{rep:05d}"
@@ -376,11 +399,25 @@ class BatchStore:
             return set()
         return {p.stem for p in self.runs_dir.glob("*.parquet")}
 
+    def write_checksums(self) -> int:
+        """Record the SHA-256 of every stored result file in :data:`CHECKSUMS` (``sha256sum``
+        format, paths relative to the folder), written whole or not at all; returns the count."""
+        lines = [
+            f"{file_digest(path)}  {path.relative_to(self.out).as_posix()}"
+            for folder in (self.runs_dir, self.weeks_dir)
+            for path in (sorted(folder.glob("*.parquet")) if folder.exists() else ())
+        ]
+        _atomic_write(self.out / CHECKSUMS, ("\n".join(lines) + "\n").encode())
+        return len(lines)
+
     def move_damaged_aside(self) -> list[Path]:
-        """Check every stored result file (its Parquet footer and schema can be read) and move a
-        damaged one, with the other file of its run, into ``damaged-<time>/`` so that the run
-        counts as missing and is run again; nothing is deleted. Returns the files moved."""
-        damaged: set[str] = set()
+        """Check every stored result file (its Parquet footer and schema can be read, and it
+        matches its recorded SHA-256, :func:`checksum_problems`) and move a damaged one, with the
+        other file of its run, into ``damaged-<time>/`` so that the run counts as missing and is
+        run again; nothing is deleted. Returns the files moved."""
+        damaged: set[str] = {
+            Path(problem.partition(": ")[0]).stem for problem in checksum_problems(self.out)
+        }
         for folder in (self.runs_dir, self.weeks_dir):
             for path in folder.glob("*.parquet") if folder.exists() else ():
                 try:
