@@ -15,6 +15,7 @@ from sim.cli import main
 from sim.runs.store import LOCK_NAME, StoreError, folder_lock
 
 ROOT = Path(__file__).resolve().parents[1]
+FIT = ROOT / "experiments" / "fit_2016.toml"
 BATCH = ["batch", "baseline", "--reps", "1", "--weeks", "3", "--workers", "1"]
 
 
@@ -414,3 +415,68 @@ def test_runs_total_counts_the_folders_runs_not_only_the_last_call(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_total"] == 3 and manifest["runs_stored"] == 3
     assert manifest["runs_this_call"] == 1 and manifest["status"] == "complete"
+
+
+def _bad_inputs(tmp: Path) -> list[list[str]]:
+    """Every command with inputs a user can get wrong: missing, damaged or wrong-kind files,
+    out-of-range numbers, unknown names, unusable output paths."""
+    afile = tmp / "a-file.txt"
+    afile.write_text("not a folder\n")
+    broken = tmp / "broken.toml"
+    broken.write_text("name = [unclosed\n")
+    listing = tmp / "listing"
+    listing.mkdir()
+    (listing / "manifest.json").write_text("[1, 2]")  # a JSON list, not a manifest
+    missing = str(tmp / "nowhere.toml")
+    return [
+        ["params", "--bogus"],
+        ["check", missing],
+        ["check", str(broken)],
+        ["check", str(tmp)],
+        ["run", "no_such_scenario"],
+        ["run", "baseline", "--set", "colocation=2"],
+        ["run", "baseline", "--set", "no_such_lever=1"],
+        ["run", "baseline", "--set", "colocation"],
+        ["run", "baseline", "--weeks", "-1"],
+        ["run", "baseline", "--seed", "-3"],
+        ["run", "baseline", "--weeks", "2", "--weekly", str(tmp)],
+        ["batch", "no_such_scenario"],
+        ["batch", "baseline", "--reps", "0"],
+        ["batch", "baseline", "--workers", "0"],
+        ["batch", "baseline", "--out", str(afile)],
+        ["batch", "baseline", "--out", str(listing)],
+        ["batch", "baseline", "--scheduler", "tcp://"],
+        ["batch", "baseline", "--reps", "1000000000"],
+        ["report", str(tmp / "no-batch")],
+        ["report", str(listing)],
+        ["report", str(afile)],
+        ["survey", "no_such_population"],
+        ["survey", "industry_2016", "--firms", "0"],
+        ["calibrate", missing],
+        ["calibrate", str(broken)],
+        ["calibrate", str(FIT), "--budget", "1"],
+        ["calibrate", str(FIT), "--out", str(afile)],
+        ["sensitivity", missing],
+        ["sensitivity", str(FIT), "--method", "nope"],
+        ["sensitivity", str(FIT), "--budget", "1"],
+        ["viz", "--port", "99999"],
+        ["viz", "--results", str(afile)],
+        ["demo", "--reps", "0"],
+        ["demo", "--out", str(afile)],
+    ]
+
+
+def test_every_command_refuses_bad_input_in_one_message_with_exit_code_2(tmp_path, capsys):
+    """Issue 13, finding 5 and "What to build": every error a user can cause ends with a message
+    and exit code 2, never a traceback (and never exit code 1, which means failed runs). In one
+    process, as `orgsim` runs them (an uncaught exception would fail the test here)."""
+    failures = []
+    for args in _bad_inputs(tmp_path):
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse's own refusals
+            code = exc.code
+        err = capsys.readouterr().err.strip()
+        if code != 2 or "Traceback" in err or not err:
+            failures.append(f"orgsim {' '.join(args)}: exit {code}: {err[-300:]}")
+    assert not failures, "\n".join(failures)
