@@ -185,12 +185,36 @@ def test_a_traditional_firm_starts_in_its_steady_state():
 
 
 def test_a_traditional_firm_earns_a_large_firms_operating_margin():
-    """The rest of the firm exists: with the cost of goods and fixed overheads, the traditional
+    """The rest of the firm exists: with the cost of goods and the overheads, the traditional
     firm's operating margin, measured week by week, sits in the 0.08-0.15 of large firms."""
     margins = [
         Organisation(seed=seed).run(52).weekly()["margin"].iloc[1:].mean() for seed in range(3)
     ]
     assert 0.07 < np.mean(margins) < 0.14, margins
+
+
+def test_overheads_follow_revenue_part_way_and_stick_on_the_way_down():
+    """The rest of the firm's overheads are semi-fixed: they rise 0.55% per 1% of revenue above
+    the set-up level and fall 0.35% per 1% below it (Anderson, Banker and Janakiraman 2003)."""
+    m = Organisation(seed=3)
+    base = m.overheads
+    up = m._overheads(1.2 * m.start_revenue)  # no history yet: the week's revenue alone
+    down = m._overheads(0.8 * m.start_revenue)
+    assert up == pytest.approx(base * 1.2**m.p.overhead_elasticity_up)
+    assert down == pytest.approx(base * 0.8**m.p.overhead_elasticity_down)
+    assert base < up < 1.2 * base and 0.8 * base < down < base
+
+
+def test_semi_fixed_overheads_damp_the_margin_a_growing_firm_gains():
+    """Direction, over paired seeds: with revenue rising (a strong industry trend), the margin
+    climbs less when overheads follow revenue than when they are fixed (elasticity 0)."""
+    gaps = []
+    for seed in range(3):
+        kw = {"seed": seed, "industry_growth": 0.15}
+        sticky = Organisation(**kw).run(80).weekly()["margin"].iloc[-13:].mean()
+        fixed = Organisation(**kw, overhead_elasticity_up=0.0).run(80).weekly()["margin"]
+        gaps.append(fixed.iloc[-13:].mean() - sticky)
+    assert mean_interval(gaps).low > 0, gaps
 
 
 def test_data_maturity_raises_revenue_per_customer():

@@ -44,9 +44,9 @@ def _effect_bounds() -> list[dict]:
 KNOWN_MISFITS = {
     ("shared_metrics", "nps"): "+15.1 [+13.7, +16.5] against 15",
     ("shared_metrics", "revenue_growth"): "+0.043 [+0.038, +0.049] against 0.035",
-    ("shared_metrics", "margin"): "+0.061 [+0.055, +0.068] against 0.02",
-    ("colocation", "margin"): "+0.033 [+0.028, +0.037] against 0.02",
-    ("hybrid_hires", "margin"): "+0.029 [+0.023, +0.035] against 0.02",
+    ("shared_metrics", "margin"): "+0.053 [+0.047, +0.059] against 0.02",
+    ("colocation", "margin"): "+0.029 [+0.025, +0.033] against 0.02",
+    ("hybrid_hires", "margin"): "+0.024 [+0.018, +0.030] against 0.02",
 }
 
 

@@ -1282,6 +1282,35 @@ class Parameters:
         "set so that it holds (large firms typically 0.08-0.15, Damodaran 2024); from then on "
         "margin moves with revenue, lever costs and incidents.",
     )
+    overhead_elasticity_up: float = _p(
+        0.55,
+        0.0,
+        1.0,
+        unit="share per share",
+        group=BEHAV,
+        doc="Relative rise of the rest of the firm's overheads per relative rise of revenue above "
+        "its level at set-up: overheads are semi-fixed, not fixed (SG&A rises 0.55% per 1% rise "
+        "of sales; Anderson, Banker and Janakiraman 2003, Journal of Accounting Research 41).",
+    )
+    overhead_elasticity_down: float = _p(
+        0.35,
+        0.0,
+        1.0,
+        unit="share per share",
+        group=BEHAV,
+        doc="Relative fall of overheads per relative fall of revenue below its level at set-up: "
+        "costs are sticky, cut less than they grew (0.35% per 1% fall of sales; Anderson, "
+        "Banker and Janakiraman 2003).",
+    )
+    overhead_window: int = _p(
+        13,
+        1,
+        52,
+        unit="weeks",
+        group=BEHAV,
+        doc="Weeks of revenue the overheads follow (its trailing mean): budgets are revised about "
+        "quarterly (assumption).",
+    )
     industry_growth: float = _p(
         0.02,
         -0.2,
