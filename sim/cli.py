@@ -62,7 +62,16 @@ def _check_output_file(path_text: str, force: bool, option: str) -> None:
 
 
 def _workers(value: int | None) -> int:
-    return value if value else (os.cpu_count() or 1)
+    """The local worker count: as asked (a warning above the machine's cores, where processes
+    only take turns and each costs its memory), else every core."""
+    cores = os.cpu_count() or 1
+    if value and value > cores:
+        print(
+            f"orgsim: warning: --workers {value} is more than this machine's {cores} cores: the "
+            f"runs take turns and each process costs memory; --workers {cores} is as fast",
+            file=sys.stderr,
+        )
+    return value if value else cores
 
 
 def _executor_for(address: str | None):

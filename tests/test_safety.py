@@ -401,6 +401,14 @@ def test_a_result_file_changed_after_the_batch_is_caught_by_its_checksum(tmp_pat
     assert "2 damaged result files moved aside" in capsys.readouterr().err
     assert main(["report", str(out)]) == 0
     assert len(list(out.glob("damaged-*/runs/*.parquet"))) == 1  # kept, not deleted
+    # Deleting the listing turns nothing off (found by a new user's trial): report and resume
+    # refuse, rather than accept a changed file and list it as good at the batch's next end.
+    (out / "checksums.sha256").unlink()
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    assert "checksums.sha256: is missing" in capsys.readouterr().err
+    assert main([*batch, "--out", str(out)]) == 2
+    assert "cannot be verified" in capsys.readouterr().err
 
 
 def test_runs_total_counts_the_folders_runs_not_only_the_last_call(tmp_path):
@@ -414,7 +422,8 @@ def test_runs_total_counts_the_folders_runs_not_only_the_last_call(tmp_path):
     assert main([*batch, "--reps", "1"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_total"] == 3 and manifest["runs_stored"] == 3
-    assert manifest["runs_this_call"] == 1 and manifest["status"] == "complete"
+    assert manifest["runs_asked_this_call"] == 1 and manifest["runs_done_this_call"] == 0
+    assert manifest["status"] == "complete"
 
 
 def _bad_inputs(tmp: Path) -> list[list[str]]:
@@ -480,3 +489,21 @@ def test_every_command_refuses_bad_input_in_one_message_with_exit_code_2(tmp_pat
         if code != 2 or "Traceback" in err or not err:
             failures.append(f"orgsim {' '.join(args)}: exit {code}: {err[-300:]}")
     assert not failures, "\n".join(failures)
+
+
+def test_what_a_new_users_trial_found_is_said_plainly(tmp_path, capsys):
+    """Found by a new user's trial of this work: a misspelt scenario got no suggestion, report
+    on a file suggested `--out FILE`, and `--workers` above the cores passed silently."""
+    from sim import cli
+
+    assert main(["run", "baslinee"]) == 2
+    assert "did you mean baseline?" in capsys.readouterr().err
+    afile = tmp_path / "f.txt"
+    afile.write_text("x")
+    assert main(["report", str(afile)]) == 2
+    assert "is a file, not a batch folder" in capsys.readouterr().err
+    cores = os.cpu_count() or 1
+    assert cli._workers(cores + 7) == cores + 7  # as asked, with a warning
+    assert f"more than this machine's {cores} cores" in capsys.readouterr().err
+    assert cli._workers(None) == cores
+    assert capsys.readouterr().err == ""

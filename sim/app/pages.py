@@ -82,6 +82,19 @@ def shown_label(name: str, spec: dict[str, Any], value: Any) -> str:
     return spec["label"]
 
 
+# Vuetify sizes a slider's label to its text and gives the track what is left, so a long label
+# (name, unit and value) squeezed some tracks to 20 px, where a thumb at 0 looked like the
+# maximum: every label gets the same share of the row and wraps, the track keeps the rest.
+SLIDER_CSS = """
+.v-input__slider .v-input__slot > .v-label {
+  flex: 0 0 50%; max-width: 50%; white-space: normal; overflow-wrap: anywhere; line-height: 1.2;
+  height: auto !important; padding: 2px 0;
+}
+.v-input__slider .v-slider { flex: 1 1 50%; min-width: 90px; }
+.v-input__slider .v-input__slot { height: auto; min-height: 32px; }
+.v-input__slider { margin-bottom: 4px; }
+"""
+
 APPLIED_NOTE = (
     "Applied at once: the firm was rebuilt from week 0 with {change}, on the same seed. A "
     "setting holds for the whole run; to bring a lever in part-way, set its start week."
@@ -135,6 +148,7 @@ def LivePage():
     }
     firm = model.value
     solara.Title(f"{APP_NAME}: live firm")  # the browser tab's name
+    solara.Style(SLIDER_CSS)
     with solara.Sidebar(), solara.Card("Firm"):
         solara.InputInt("Seed", value=seed)
         solara.Text(f"This firm: seed {firm.seed}, {firm.p.weeks} weeks; the same run as:")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -108,7 +109,8 @@ def bands_figure(
     colours = scenario_colours(scenarios)
     for ax, outcome in zip(axes, outcomes, strict=False):
         draw_bands(ax, _bands_of(weeks, outcome), scenarios, colours)
-        ax.set_title(label(outcome), fontsize=9)
+        # wrapped: "operating margin (share of revenue)" is wider than a quarter of the figure
+        ax.set_title(textwrap.fill(label(outcome), 28), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_xlabel("week", fontsize=7)
     for ax in axes[len(outcomes) :]:
@@ -124,7 +126,7 @@ def bands_figure(
         title="mean and 95% band across replications",
         title_fontsize=8,
     )
-    fig.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.2, hspace=0.6, wspace=0.35)
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.91, bottom=0.2, hspace=0.8, wspace=0.35)
     return fig
 
 

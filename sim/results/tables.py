@@ -164,6 +164,8 @@ def load_batch(batch_dir: Path | str) -> Batch:
     """
     path = Path(batch_dir)
     hint = f"run `orgsim batch ... --out {path}` first"
+    if path.is_file():
+        raise ResultsError(f"{path} is a file, not a batch folder; give the folder of a batch")
     if not path.is_dir():
         raise ResultsError(f"not a batch folder: {path} does not exist or is not a folder; {hint}")
     manifest_path = path / "manifest.json"
@@ -174,7 +176,10 @@ def load_batch(batch_dir: Path | str) -> Batch:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResultsError(f"{manifest_path} is damaged ({exc}); rerun the batch") from None
     if not isinstance(manifest, dict):
-        raise ResultsError(f"{manifest_path} is not a JSON object; rerun the batch")
+        raise ResultsError(
+            f"{manifest_path} is not a JSON object, so {path} is not an orgsim batch; move the "
+            "folder aside or choose another one"
+        )
     changed = checksum_problems(path)
     if changed:
         more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""

@@ -248,7 +248,8 @@ def _run_batch(
     manifest.update(
         finished=now(),
         runs_total=len(done | requested),
-        runs_this_call=len(specs),
+        runs_asked_this_call=len(specs),
+        runs_done_this_call=ran,
         # every result file's SHA-256, checked by report, the results page and a resume
         checksums=CHECKSUMS,
         checksummed_files=store.write_checksums(),

@@ -28,6 +28,7 @@ number.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import math
@@ -139,8 +140,10 @@ def resolve(ref: str) -> Path:
     found = find("scenarios", ref)
     if found is not None:
         return found
-    known = ", ".join(known_names())
-    raise ScenarioError(f"unknown scenario {ref!r}; known scenarios: {known}")
+    names = list(known_names())
+    close = difflib.get_close_matches(ref.lower(), names, n=2, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise ScenarioError(f"unknown scenario {ref!r}; {hint}known scenarios: {', '.join(names)}")
 
 
 def known_names() -> list[str]:

@@ -308,6 +308,15 @@ def checksum_problems(out: Path) -> list[str]:
     (a resume may have moved it aside)."""
     listing = out / CHECKSUMS
     if not listing.is_file():
+        recorded = _recorded_checksums(out)
+        if recorded:
+            # Deleting the listing must not turn verification off (a changed file would then be
+            # accepted, and re-listed as good at the batch's next end).
+            return [
+                f"{listing}: is missing, though the batch recorded the SHA-256 of {recorded} "
+                "result files in it, so they cannot be verified (restore it, or run the batch "
+                "again with --fresh)"
+            ]
         return []
     problems = []
     for line in listing.read_text(errors="replace").splitlines():
@@ -318,6 +327,16 @@ def checksum_problems(out: Path) -> list[str]:
         if file_digest(path) != digest:
             problems.append(f"{path}: is damaged or was changed since the batch wrote it")
     return problems
+
+
+def _recorded_checksums(out: Path) -> int:
+    """How many result files the batch's manifest says it listed in :data:`CHECKSUMS` (0 for a
+    folder without a readable manifest or from before checksums)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return 0
+    return int(manifest.get("checksummed_files", 0)) if isinstance(manifest, dict) else 0
 
 
 def run_key(scenario: str, rep: int) -> str:
@@ -414,10 +433,14 @@ class BatchStore:
         """Check every stored result file (its Parquet footer and schema can be read, and it
         matches its recorded SHA-256, :func:`checksum_problems`) and move a damaged one, with the
         other file of its run, into ``damaged-<time>/`` so that the run counts as missing and is
-        run again; nothing is deleted. Returns the files moved."""
-        damaged: set[str] = {
-            Path(problem.partition(": ")[0]).stem for problem in checksum_problems(self.out)
-        }
+        run again; nothing is deleted. Returns the files moved.
+
+        Raises:
+            StoreError: the checksum listing the manifest records is gone."""
+        problems = checksum_problems(self.out)
+        if not (self.out / CHECKSUMS).is_file() and problems:
+            raise StoreError(problems[0])  # nothing can be verified: never re-list it as good
+        damaged: set[str] = {Path(problem.partition(": ")[0]).stem for problem in problems}
         for folder in (self.runs_dir, self.weeks_dir):
             for path in folder.glob("*.parquet") if folder.exists() else ():
                 try:
