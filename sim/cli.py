@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -679,6 +680,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"orgsim: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:
+        # A worker was killed (by a person, or by the kernel for memory): the runs failed, so
+        # exit code 1, but a sentence, not the executor's traceback.
+        print(
+            "orgsim: error: a worker process died before its work was done (killed, or out of "
+            "memory); what was finished and stored is kept: run the same command again to "
+            "resume (with fewer --workers if memory ran out)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -507,3 +507,19 @@ def test_what_a_new_users_trial_found_is_said_plainly(tmp_path, capsys):
     assert f"more than this machine's {cores} cores" in capsys.readouterr().err
     assert cli._workers(None) == cores
     assert capsys.readouterr().err == ""
+
+
+def test_a_killed_worker_is_one_sentence_and_exit_code_1(tmp_path, capsys, monkeypatch):
+    """Found while testing this work: `kill -9` of one worker of `orgsim survey` ended in the
+    executor's BrokenProcessPool traceback. The runs failed (exit code 1), said in a sentence."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.survey import population
+
+    def dies(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(population, "run_survey", dies)
+    code = main(["survey", "industry_2016", "--firms", "4", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "a worker process died" in err and "Traceback" not in err
