@@ -182,14 +182,17 @@ def ledger_counts(
     use = ledger.weekly("unintegrated_use")[people]
     struggling = np.count_nonzero(use >= TOOL_IN_USE, axis=1).astype(float)
     return {
+        # Misalignment proper, the same reading for both leaders: work that had to be redone
+        # because the two sides meant different things, and needs met around the other side.
+        # Not promises over IT's head or lateness: each has its own question
+        # (promises_without_it, it_underdelivers), and an item built on another's events would
+        # answer it twice.
         ("need_alignment", "CIO"): (
-            one("it_friction", cio) + one("saas_live", cio),
+            one("unclear_requirements", cio) + one("saas_live", cio),
             it_closed_cio + one("saas_live", cio),
         ),
-        # Symmetric with the CIO's: the dealings with the other side that showed misalignment,
-        # here IT's under-deliveries and the needs marketing had to meet around IT.
         ("need_alignment", "CMO"): (
-            one("underdelivered", cmo) + one("saas_live", cmo),
+            one("unclear_requirements", cmo) + one("saas_live", cmo),
             it_closed_cmo + one("saas_live", cmo),
         ),
         # Ready for a digital future, as the CIO sees it: how much of what went live is on the
