@@ -523,3 +523,24 @@ def test_a_killed_worker_is_one_sentence_and_exit_code_1(tmp_path, capsys, monke
     code = main(["survey", "industry_2016", "--firms", "4", "--workers", "1"])
     err = capsys.readouterr().err
     assert code == 1 and "a worker process died" in err and "Traceback" not in err
+
+
+def test_a_local_pool_with_queued_work_never_deadlocks():
+    """Found with this work: the default calibration hung for good at its refit, no worker left.
+    CPython's max_tasks_per_child deadlocks a pool with queued work once a worker exits at its
+    limit (python/cpython#115634); orgsim's pool no longer recycles. 250 queued tasks on one
+    worker, more than the old limit of 100, in a child process so a hang cannot stall the
+    suite."""
+    code = textwrap.dedent(
+        """
+        from sim.runs.pool import local_pool
+        if __name__ == "__main__":
+            with local_pool(1) as pool:
+                print(sum(pool.map(abs, range(-250, 0))))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(sum(range(1, 251)))

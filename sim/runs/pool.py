@@ -2,10 +2,12 @@
 
 Every command that runs many firms (batches, surveys, calibrations, sensitivity analyses) takes
 either an executor it was given (a Dask client's, say; never shut down here) or a pool of local
-processes made by :func:`local_pool`. Workers are recycled after
-:data:`MAX_TASKS_PER_CHILD` tasks, because Mesa 3.3.1 keeps state per model in every process that
-ran one (docs/architecture.md, "Mesa notes"); :func:`sim.runs.runner.release` frees most of it
-after each run, recycling bounds the rest.
+processes made by :func:`local_pool`. Mesa 3.3.1 keeps state per model in every process that
+ran one (docs/architecture.md, "Mesa notes"); :func:`sim.runs.runner.release` frees it after each
+run. Workers are not recycled (:data:`MAX_TASKS_PER_CHILD` is None): CPython's
+``max_tasks_per_child`` deadlocks a pool with queued work once a worker exits at its limit
+(python/cpython#115634, Python 3.11 to 3.15 beta): the default calibration hung for good at its
+refit, with no worker left. ``make bench`` checks that a worker's memory stays flat without it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
-MAX_TASKS_PER_CHILD = 100
+MAX_TASKS_PER_CHILD: int | None = None  # no recycling: see the module's docstring
 TASKS_PER_WORKER = 4  # enough tasks to balance the load and show progress
 MAX_CHUNK = 8  # firms per task at most: a lost worker costs at most this much work
 PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that its driver is still alive
