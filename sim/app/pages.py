@@ -70,7 +70,7 @@ def DeliveryOutcomes(model: Organisation):
 COMPONENTS = [FloorPlan, Network, CustomerOutcomes, DeliveryOutcomes]
 
 
-def shown_label(name: str, spec: dict[str, Any], value: Any) -> str:
+def shown_label(spec: dict[str, Any], value: Any) -> str:
     """A control's label with its value in force: a slider shows its value only while it is
     dragged, so the label says it (a choice and a box show theirs)."""
     if spec["type"] in ("SliderInt", "SliderFloat"):
@@ -142,7 +142,7 @@ def LivePage():
     params = {
         "session": session,
         **{
-            name: {**spec, "value": values[name], "label": shown_label(name, spec, settings[name])}
+            name: {**spec, "value": values[name], "label": shown_label(spec, settings[name])}
             for name, spec in specs.items()
         },
     }

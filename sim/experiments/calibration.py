@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta as beta_dist
 
 from sim.errors import UserError
 from sim.experiments.experiment import (
@@ -63,6 +62,7 @@ from sim.survey.instrument import (
     compare_with_peers,
     expected_answers,
     reanswer,
+    yes_probability,
 )
 from sim.survey.population import run_survey
 
@@ -314,12 +314,10 @@ def profile_tolerances(
             continue
         grid = np.linspace(f.low, f.high, PROFILE_GRID)
         scores = np.zeros(grid.size)
-        k = concentration
         for j, mean in enumerate(grid):
-            a, b = k * mean, k * (1 - mean)
             for t, rate in items:
                 # the smooth share, as the search scores it (Evaluator, smooth=True)
-                p = float(np.mean(beta_dist.cdf(rate, a, b))) if rate.size else 0.0
+                p = float(np.mean(yes_probability(rate, mean, concentration))) if rate.size else 0.0
                 scores[j] += survey_term(t, p, share_variance(p, rate.size))
         out[name] = float(f.value(float(grid[int(np.argmin(scores))])))
     return out
@@ -329,7 +327,7 @@ def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
     """Morris elementary effects of each free behaviour on the standardised moments (the
     tolerances held at their priors' midpoints); returns the names kept, the profiled
     tolerances always among them."""
-    behaviours = [f for f in e.free if f.name not in TOLERANCES]
+    behaviours = list(e.searched)
     always = profiled(e)
     if e.screen_trajectories == 0 or len(behaviours) < 2:
         return [f.name for f in e.free]
@@ -368,7 +366,7 @@ def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
 
 
 def search(
-    e: Experiment, names: list[str], fixed: dict[str, Any], evaluate: Evaluator, out: Path, log
+    e: Experiment, names: list[str], fixed: dict[str, Any], evaluate: Evaluator, log
 ) -> tuple[dict[str, Any], float, int]:
     """CMA-ES over the kept behaviours, each trial with its tolerances profiled out
     (:func:`profile_tolerances`, recorded as the trial's user attributes).
@@ -388,7 +386,7 @@ def search(
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    free = {f.name: f for f in e.free if f.name in names and f.name not in TOLERANCES}
+    free = {f.name: f for f in e.searched if f.name in names}
 
     def completed(behaviour: dict[str, Any]) -> dict[str, Any]:
         """``behaviour`` with the best tolerances for its firms."""
@@ -575,7 +573,7 @@ def _calibrate(
     evaluate = Evaluator(e, out, workers, executor, log)
     kept = screen(e, evaluate, log)
     fixed = {f.name: midpoint(f) for f in e.free if f.name not in kept}
-    theta, best, replayed = search(e, kept, fixed, evaluate, out, log)
+    theta, best, replayed = search(e, kept, fixed, evaluate, log)
     jm, ji = jacobian(e, theta, kept, evaluate, log)
     answers = evaluate.answers(theta)
     seeds = stage_seeds(e.seed)

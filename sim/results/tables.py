@@ -182,9 +182,10 @@ def load_batch(batch_dir: Path | str) -> Batch:
         )
     changed = checksum_problems(path)
     if changed:
+        first, why = changed[0]
         more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
         raise ResultsError(
-            f"{changed[0]}{more} (it no longer matches the SHA-256 recorded in {CHECKSUMS} when "
+            f"{first}: {why}{more} (it no longer matches the SHA-256 recorded in {CHECKSUMS} when "
             "the batch ended); run the same `orgsim batch` command again: it moves such files "
             "aside and runs them again"
         )

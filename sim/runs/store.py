@@ -300,10 +300,11 @@ def differing(old: dict[str, Any], new: dict[str, Any], keys: Iterable[str]) -> 
 CHECKSUMS = "checksums.sha256"  # `sha256sum -c checksums.sha256` checks a batch by hand too
 
 
-def checksum_problems(out: Path) -> list[str]:
+def checksum_problems(out: Path) -> list[tuple[Path, str]]:
     """Result files of the batch folder ``out`` that no longer match the SHA-256 recorded in its
-    :data:`CHECKSUMS` file when the batch last ended (changed or damaged since), as ``path:
-    why`` phrases. Files written after that (an interrupted call's) are not listed there and
+    :data:`CHECKSUMS` file when the batch last ended (changed or damaged since), as ``(path,
+    why)``; or the listing itself, when the manifest recorded one that is gone. Files written
+    after that (an interrupted call's) are not listed there and
     are checked by their Parquet footer alone; a listed file that is gone is not a problem
     (a resume may have moved it aside)."""
     listing = out / CHECKSUMS
@@ -313,9 +314,12 @@ def checksum_problems(out: Path) -> list[str]:
             # Deleting the listing must not turn verification off (a changed file would then be
             # accepted, and re-listed as good at the batch's next end).
             return [
-                f"{listing}: is missing, though the batch recorded the SHA-256 of {recorded} "
-                "result files in it, so they cannot be verified (restore it, or run the batch "
-                "again with --fresh)"
+                (
+                    listing,
+                    f"is missing, though the batch recorded the SHA-256 of {recorded} result "
+                    "files in it, so they cannot be verified (restore it, or run the batch again "
+                    "with --fresh)",
+                )
             ]
         return []
     problems = []
@@ -325,7 +329,7 @@ def checksum_problems(out: Path) -> list[str]:
         if not name or not path.is_file():
             continue
         if file_digest(path) != digest:
-            problems.append(f"{path}: is damaged or was changed since the batch wrote it")
+            problems.append((path, "is damaged or was changed since the batch wrote it"))
     return problems
 
 
@@ -439,8 +443,9 @@ class BatchStore:
             StoreError: the checksum listing the manifest records is gone."""
         problems = checksum_problems(self.out)
         if not (self.out / CHECKSUMS).is_file() and problems:
-            raise StoreError(problems[0])  # nothing can be verified: never re-list it as good
-        damaged: set[str] = {Path(problem.partition(": ")[0]).stem for problem in problems}
+            path, why = problems[0]  # nothing can be verified: never re-list it as good
+            raise StoreError(f"{path}: {why}")
+        damaged: set[str] = {path.stem for path, _ in problems}
         for folder in (self.runs_dir, self.weeks_dir):
             for path in folder.glob("*.parquet") if folder.exists() else ():
                 try:

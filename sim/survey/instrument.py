@@ -438,10 +438,16 @@ def expected_answers(
     out["yes"] = out["yes"].astype(float)
     for who, mean in means.items():
         rows = (out.respondent == who).to_numpy()
-        k = concentration
         rate = out.loc[rows, "rate"].to_numpy(dtype=float)
-        out.loc[rows, "yes"] = beta_dist.cdf(rate, k * mean, k * (1.0 - mean))
+        out.loc[rows, "yes"] = yes_probability(rate, mean, concentration)
     return out
+
+
+def yes_probability(rate: np.ndarray, mean: float, concentration: float = 8.0) -> np.ndarray:
+    """P(tolerance < rate) for respondents of a role with this mean tolerance: the chance that
+    one who lived ``rate`` says yes (the Beta CDF whose inverse is :func:`tolerances`)."""
+    k = concentration
+    return beta_dist.cdf(rate, k * mean, k * (1.0 - mean))
 
 
 def compare_with_peers(answers: pd.DataFrame) -> pd.DataFrame:
