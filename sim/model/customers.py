@@ -1,7 +1,7 @@
 """Customers as a vectorised population, and the offering they experience (docs/model.md:
 customers and money).
 
-Per customer: expectation, cumulative satisfaction, tenure, an active flag and a fixed
+Per customer: expectation, cumulative satisfaction, an active flag and a fixed
 recommendation bias (kept as the satisfaction from which the customer recommends); all updated
 by one rule in NumPy, never by per-customer Python.
 
@@ -124,7 +124,6 @@ class CustomerBase:
         cap = max(16, int(n * 1.5))
         self.expectation = np.zeros(cap, dtype=np.float32)
         self.satisfaction = np.zeros(cap, dtype=np.float32)
-        self.tenure = np.zeros(cap, dtype=np.int32)
         # Likelihood to recommend (0-10) is 7.5 + (s - reference) / ltr_scale + bias, bias ~
         # N(0, recommend_spread): promoters score promoter_ltr (8.5) or more, detractors below
         # detractor_ltr (6.5). Kept as the satisfaction at which the customer starts to promote,
@@ -137,7 +136,6 @@ class CustomerBase:
         # The CX index as last measured: the firm's reputation, which newcomers join with.
         self.reputation = self.market_level + 1.0
         self._admit(n, rng, self.reputation)
-        self.tenure[:n] = rng.integers(0, 260, n)
         # Scratch buffers reused every week (no per-step allocation of large arrays).
         self._noise = np.zeros(cap, dtype=np.float32)
         self._work = np.zeros(cap, dtype=np.float32)
@@ -172,7 +170,6 @@ class CustomerBase:
         for name in (
             "expectation",
             "satisfaction",
-            "tenure",
             "promoter_from",
             "active",
             "_noise",
@@ -195,7 +192,7 @@ class CustomerBase:
         k = int(np.count_nonzero(act))
         if n - k <= COMPACT_AT_CHURNED_SHARE * n:
             return
-        for name in ("expectation", "satisfaction", "tenure", "promoter_from"):
+        for name in ("expectation", "satisfaction", "promoter_from"):
             arr = getattr(self, name)
             arr[:k] = arr[:n][act]
         self.active[:k] = True
@@ -212,7 +209,6 @@ class CustomerBase:
         # A newcomer's satisfaction starts from the firm's reputation, the prior they join with.
         joined = prior + spread * rng.standard_normal(count)
         self.satisfaction[start:stop] = np.clip(joined, 0.0, 100.0)  # on the scale, as every week
-        self.tenure[start:stop] = 0
         bias = self.recommend_spread * rng.standard_normal(count)
         self.promoter_from[start:stop] = self.reference_satisfaction + self.ltr_scale * (
             self.promoter_ltr - 7.5 - bias
@@ -294,7 +290,6 @@ class CustomerBase:
         leaving &= self.active[:n]
         left = int(np.count_nonzero(leaving))
         self.active[:n] ^= leaving  # leaving is a subset of active: xor clears exactly those
-        self.tenure[:n] += self.active[:n]
         newcomers = int(rng.poisson(max(new_customers_mean, 0.0)))
         if newcomers:
             self._admit(newcomers, rng, self.reputation)
