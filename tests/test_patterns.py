@@ -38,15 +38,14 @@ def _effect_bounds() -> list[dict]:
     return read_toml(path, ValueError)[0]["bound"]
 
 
-# Measured on these paired runs (2026-12-02) to exceed their bound: findings of model v2 that
-# docs/model.md reports. Strict, so that a change of the model that brings one inside fails here
-# and the list (and the docs) are brought up to date.
+# Measured on these paired runs (2026-12-02, revenue_per_customer 300) to exceed their bound:
+# findings of model v2 that docs/model.md reports. Strict, so that a change of the model that
+# brings one inside fails here and the list (and the docs) are brought up to date.
 KNOWN_MISFITS = {
-    ("shared_metrics", "nps"): "+15.1 [+13.7, +16.5] against 15",
-    ("shared_metrics", "revenue_growth"): "+0.043 [+0.038, +0.049] against 0.035",
-    ("shared_metrics", "margin"): "+0.053 [+0.047, +0.059] against 0.02",
-    ("colocation", "margin"): "+0.029 [+0.025, +0.033] against 0.02",
-    ("hybrid_hires", "margin"): "+0.024 [+0.018, +0.030] against 0.02",
+    ("shared_metrics", "nps"): "+15.4 [+14.1, +16.7] against 15",
+    ("shared_metrics", "revenue_growth"): "+0.047 [+0.040, +0.053] against 0.035",
+    ("shared_metrics", "margin"): "+0.034 [+0.029, +0.039] against 0.02",
+    ("colocation", "revenue_growth"): "+0.036 [+0.031, +0.040] against 0.035",
 }
 
 
