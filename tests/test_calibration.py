@@ -375,3 +375,25 @@ def test_a_calibration_killed_mid_search_resumes_to_the_uninterrupted_fit(tmp_pa
         record["objective_at_best"]
         == json.loads((tmp_path / "whole" / "fit.json").read_text())["objective_at_best"]
     )
+
+
+def test_polish_walks_downhill_from_the_search_best_within_its_budget():
+    """The coordinate search after CMA-ES finds a lower objective one parameter at a time, never
+    spends more than its budget, and keeps the start when nothing near it is lower."""
+    calls = []
+
+    def score(u):
+        calls.append(dict(u))
+        value = (u["a"] - 0.8) ** 2 + (u["b"] - 0.3) ** 2
+        return value, {"a": u["a"], "b": u["b"]}
+
+    start = {"a": 0.5, "b": 0.5}
+    u, value, theta = calibration.polish(start, score(start)[0], {}, score, 30, lambda _: None)
+    calls.pop(0)
+    assert len(calls) <= 30
+    assert value < 0.01 and abs(u["a"] - 0.8) < 0.05 and abs(u["b"] - 0.3) < 0.05
+    assert theta == {"a": u["a"], "b": u["b"]}
+    # At the optimum already: nothing is accepted, the start is returned.
+    best = {"a": 0.8, "b": 0.3}
+    u, value, theta = calibration.polish(best, 0.0, {"kept": 1}, score, 12, lambda _: None)
+    assert u == best and value == 0.0 and theta == {"kept": 1}

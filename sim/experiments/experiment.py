@@ -116,6 +116,8 @@ class Experiment:
     sensitivity: tuple[Free, ...] = ()
     sensitivity_firms: int = 12
     targets_path: Path | None = None
+    # Evaluations of a coordinate search from CMA-ES's best (calibration.polish); 0: none.
+    polish: int = 0
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def identity(self) -> dict[str, str]:
@@ -278,6 +280,7 @@ def load_experiment(ref: str) -> Experiment:
         "bootstrap",
         "screen_trajectories",
         "screen_keep",
+        "polish",
         "free",
         "sensitivity",
     }
@@ -304,6 +307,7 @@ def load_experiment(ref: str) -> Experiment:
         ("refit_firms", 120, 2),
         ("bootstrap", 400, 20),
         ("screen_trajectories", 3, 0),
+        ("polish", 0, 0),
     ):
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
