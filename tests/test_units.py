@@ -468,6 +468,25 @@ def test_ledger_adds_per_person_amounts():
     assert len(EVENTS) == ledger.counts.shape[1]
 
 
+def test_ledger_counts_every_form_of_people_and_repeats_within_a_week():
+    """The ledger buffers a week's events and counts them when read: lists, single people,
+    arrays and repeats all add up, and a person outside the staff is refused."""
+    ledger = ExperienceLedger(4)
+    ledger.new_week(0)
+    ledger.add("raised", [0, 3])
+    ledger.add("raised", 3)
+    ledger.add("raised", np.array([3, 3, 1]))
+    ledger.add("incidents", [2, 3], 5)
+    assert list(ledger.trailing("raised")) == [1.0, 1.0, 0.0, 4.0]
+    assert list(ledger.trailing("incidents")) == [0.0, 0.0, 5.0, 5.0]
+    ledger.new_week(1)
+    ledger.add("raised", [0])
+    assert list(ledger.weekly("raised", weeks=2)[0]) == [1.0, 1.0]
+    ledger.add("raised", [4])
+    with pytest.raises(IndexError, match="outside the staff"):
+        ledger.trailing("raised")
+
+
 # == sim.model.customers ===========================================================================
 
 

@@ -48,6 +48,7 @@ EVENTS = (
     "roadmap_agreed",  # leaders only: a meeting at which they agreed the roadmap
 )
 EVENT = {name: k for k, name in enumerate(EVENTS)}
+N_EVENTS = len(EVENTS)
 WINDOW = 52  # the survey's trailing year
 MEMORY = 2 * WINDOW  # the trailing year and the year before it
 
@@ -57,20 +58,58 @@ class ExperienceLedger:
 
     def __init__(self, n_staff: int, window: int = MEMORY) -> None:
         self.window = window
-        self.counts = np.zeros((n_staff, len(EVENTS), window), dtype=np.float64)
+        self.n_staff = n_staff
+        self._counts = np.zeros((n_staff, len(EVENTS), window), dtype=np.float64)
         self.slot = 0
+        # This week's events, kept as Python lists and counted in one pass when the counts are
+        # next read: a week records about 80 events, and one np.add.at per event cost more than
+        # the rest of the ledger (issue 14). Counts are sums of the same amounts either way.
+        self._cells: list[int] = []
+        self._amounts: list[float] = []
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Per-person, per-event, per-slot counts, shape (people, events, window)."""
+        self._flush()
+        return self._counts
+
+    def _flush(self) -> None:
+        if not self._cells:
+            return
+        # cell = person * n_events + event: one bincount over this week's (person, event) pairs.
+        n_events = len(EVENTS)
+        size = self.n_staff * n_events
+        if min(self._cells) < 0 or max(self._cells) >= size:
+            raise IndexError(f"an event names a person outside the staff of {self.n_staff}")
+        week = np.bincount(self._cells, weights=self._amounts, minlength=size).reshape(
+            self.n_staff, n_events
+        )
+        self._counts[:, :, self.slot] += week
+        self._cells.clear()
+        self._amounts.clear()
 
     def new_week(self, week: int) -> None:
         """Open this week's slot, forgetting what happened ``window`` weeks ago."""
+        self._flush()
         self.slot = week % self.window
-        self.counts[:, :, self.slot] = 0.0
+        self._counts[:, :, self.slot] = 0.0
 
     def add(
         self, event: str, people: np.ndarray | list[int] | int, amount: float | np.ndarray = 1.0
     ) -> None:
         """Count ``amount`` of ``event`` for each of ``people`` this week (repeats add up)."""
-        idx = np.atleast_1d(np.asarray(people, dtype=np.int64))
-        np.add.at(self.counts[:, EVENT[event], self.slot], idx, amount)
+        k = EVENT[event]
+        if isinstance(people, list):
+            cells = [i * N_EVENTS + k for i in people]
+        elif isinstance(people, np.ndarray):
+            cells = (people.astype(np.int64, copy=False).ravel() * N_EVENTS + k).tolist()
+        else:
+            cells = [int(people) * N_EVENTS + k]
+        self._cells.extend(cells)
+        if isinstance(amount, np.ndarray):
+            self._amounts.extend(np.broadcast_to(amount, (len(cells),)).tolist())
+        else:
+            self._amounts.extend([float(amount)] * len(cells))
 
     def weekly(self, event: str, weeks: int = WINDOW, skip: int = 0) -> np.ndarray:
         """Per-person weekly counts of ``event``, shape (people, weeks): the ``weeks`` weeks

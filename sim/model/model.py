@@ -154,8 +154,8 @@ class Organisation(mesa.Model):
         self._seated_with: tuple | None = None
         self._seat_everyone()
         # The seed is recorded with the outcomes, so a row of Mesa's batch_run can be re-run.
-        self.datacollector = mesa.DataCollector(
-            model_reporters={"seed": outcomes.run_seed, **outcomes.MODEL_REPORTERS}
+        self.datacollector = outcomes.OutcomeCollector(
+            {"seed": outcomes.run_seed, **outcomes.MODEL_REPORTERS}
         )
         self.datacollector.collect(self)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 if TYPE_CHECKING:
@@ -313,6 +314,29 @@ TABLE = (
 )
 OUTCOME = {o.name: o for o in TABLE}
 MODEL_REPORTERS = {o.name: o.reporter for o in TABLE}
+
+
+class OutcomeCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the model reporters of this module, which return plain floats:
+    after Mesa's own first collection (which validates the reporters) it appends each value
+    without Mesa's deep copy, a third of the collector's cost (issue 14). The stored values, and
+    ``model_vars`` and ``get_model_vars_dataframe`` that the browser and the runs read, are
+    Mesa's."""
+
+    def __init__(self, model_reporters: dict[str, Callable[[Organisation], float]]) -> None:
+        super().__init__(model_reporters=model_reporters)
+        self._first = True
+        self._columns = [(self.model_vars[name], f) for name, f in model_reporters.items()]
+
+    def collect(self, model: Organisation) -> None:
+        if self._first:
+            super().collect(model)
+            self._first = False
+            return
+        for column, reporter in self._columns:
+            column.append(reporter(model))
+
+
 OUTCOMES = tuple(MODEL_REPORTERS)
 BOUNDS = {o.name: o.bounds for o in TABLE}
 

@@ -222,12 +222,13 @@ class RequestPipeline:
         wait but not an unbounded one; the queue is the technologist's load at their weekly
         effort for marketing."""
         m = self.model
-        technologists = m.technologist_rows
+        technologists = m.technologist_rows  # ascending rows, so positions sort as rows do
         network = m.network
-        known = technologists[network.ties_of(req.requester, technologists)[0] >= network.threshold]
-        drawn = technologists[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)]
-        candidates = np.unique(np.concatenate([known, drawn]))
-        strength, trusted = network.ties_of(req.requester, candidates)
+        strength, trusted = network.ties_of(req.requester, technologists)
+        known = np.flatnonzero(strength >= network.threshold)
+        drawn = (req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)
+        at = np.unique(np.concatenate([known, drawn]))
+        candidates, strength, trusted = technologists[at], strength[at], trusted[at]
         wait = load[candidates] / np.maximum(self.allowance[candidates], 0.02)
         worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
         return int(candidates[int(np.argmax(worth - wait))])
