@@ -351,7 +351,8 @@ def format_survey(table) -> str:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit an experiment's free parameters to its published targets (simulated method of moments:
-    Morris screening, CMA-ES on common random numbers, bootstrap intervals), re-run the best fit
+    optional Morris screening, CMA-ES on common random numbers, an optional coordinate polish,
+    bootstrap intervals), re-run the best fit
     on fresh firms, and write fit.json, predictions.csv and report.html. The same command again
     resumes an interrupted calibration.
 
@@ -547,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
             description=func.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        p.set_defaults(func=func)
+        # The subcommand's own parser, so a refused flag prints that command's usage.
+        p.set_defaults(func=func, command_parser=p)
         return p
 
     p = command("params", cmd_params, "list the parameters")
@@ -604,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command("survey", cmd_survey, "synthetic survey of an industry population")
-    p.add_argument("population", help="population name (scenarios/NAME.toml) or file")
+    p.add_argument("population", help="population name (populations/NAME.toml) or file")
     p.add_argument("--firms", type=int, default=100, help="firms to simulate (default 100)")
     p.add_argument("--seed", type=int, default=2016, help="seed of the draws and runs")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
@@ -662,14 +664,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
+    usage = args.command_parser
     for flag in ("reps", "weeks", "workers", "firms", "budget", "max_runs", "max_points"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
-            parser.error(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
+            usage.error(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
     if getattr(args, "max_points", None):
         os.environ["ORGSIM_MAX_POINTS"] = str(args.max_points)  # read where sweeps are expanded
     if getattr(args, "seed", 0) < 0:
-        parser.error(f"--seed must be a whole number of at least 0, got {args.seed}")
+        usage.error(f"--seed must be a whole number of at least 0, got {args.seed}")
     try:
         return args.func(args)
     except BrokenPipeError:

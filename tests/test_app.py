@@ -4,6 +4,7 @@ page's numbers against sim.results.stats, bad batch folders, and the server's po
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -197,6 +198,36 @@ def test_outcome_figures_follow_the_weeks():
     # Year-over-year growth and margin need a year of weeks; the live page shows revenue instead.
     shown = set(app.LIVE_PANELS["customers"] + app.LIVE_PANELS["delivery"])
     assert shown >= set(OUTCOMES) - {"revenue_growth", "margin"}
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+
+
+def test_blitted_figures_are_the_full_drawing_week_after_week():
+    # The live page sends the blitted PNGs: each week they must show what a full redraw of the
+    # same figure shows, including the weeks where the outcome panels' axes move (week 14 passes
+    # the first 13 weeks shown) and the background is rendered again.
+    firm = app.LiveFirm(seed=5, colocation=1.0, **SMALL)
+    kinds = (
+        (app.network_png, app.network_figure),
+        (app.customers_png, app.customers_figure),
+        (app.delivery_png, app.delivery_figure),
+    )
+    for week in range(1, 17):
+        firm.step()
+        if week not in (1, 2, 9, 13, 14, 16):
+            continue
+        for to_png, to_figure in kinds:
+            blitted = _pixels(to_png(firm))
+            assert blitted.shape[:2] == (336, 448)
+            full = _pixels(app.png(to_figure(firm)))
+            # Blitting draws the moving artists after the still ones, a full draw by z-order:
+            # where a node overlaps a label the two may differ, nowhere else.
+            differs = np.abs(blitted - full).max(axis=2) > 8
+            assert differs.mean() < 0.002, (to_png.__name__, week, differs.mean())
 
 
 # -- pages, rendered in-process --------------------------------------------------------------------

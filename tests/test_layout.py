@@ -31,11 +31,22 @@ def test_the_model_imports_nothing_of_the_machinery():
     assert not offenders, sorted(offenders)
 
 
-def test_the_code_cites_no_document_outside_the_repository():
+def test_the_code_and_its_inputs_cite_no_document_outside_the_repository():
     outside = ("../shared", "MODEL.md", "MESA_NOTES", "SURVEY_V2")
+    root = SIM.parent
+    shipped = [
+        *SIM.rglob("*.py"),
+        *(
+            path
+            for folder in ("experiments", "populations", "scenarios", "docs", "benchmarks")
+            for path in (root / folder).rglob("*")
+            if path.suffix in {".toml", ".md", ".py"}
+        ),
+        root / "README.md",
+    ]
     cited = [
-        f"{path.relative_to(SIM.parent)}:{k}"
-        for path in SIM.rglob("*.py")
+        f"{path.relative_to(root)}:{k}"
+        for path in shipped
         for k, line in enumerate(path.read_text().splitlines(), start=1)
         if any(word in line for word in outside)
     ]

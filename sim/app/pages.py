@@ -8,10 +8,10 @@ from typing import Any
 
 from sim.app.controls import model_params
 from sim.app.painters import (
-    customers_figure,
-    delivery_figure,
+    customers_png,
+    delivery_png,
     floor_plan_figure,
-    network_figure,
+    network_png,
     png,
 )
 from sim.app.server import APP_NAME, may_open, results_dir, served_root
@@ -39,32 +39,33 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 
 def _figure_view(model: Organisation, draw, changes_with: Any, name: str) -> None:
-    """Render ``draw(model)`` as an image, again only when ``changes_with`` does; ``name`` becomes
+    """Render ``draw(model)`` (PNG bytes) as an image, again only when ``changes_with`` does;
+    ``name`` becomes
     the image's CSS class (``orgsim-<name>``), by which a browser test finds it."""
     update_counter.get()
-    image = solara.use_memo(lambda: png(draw(model)), [model, changes_with])
+    image = solara.use_memo(lambda: draw(model), [model, changes_with])
     solara.Image(image, width="100%", classes=[f"orgsim-{name}"])
 
 
 @solara.component
 def FloorPlan(model: Organisation):
     # The plan changes only when people move: when a seating lever starts.
-    _figure_view(model, floor_plan_figure, model.seating, "floor-plan")
+    _figure_view(model, lambda m: png(floor_plan_figure(m)), model.seating, "floor-plan")
 
 
 @solara.component
 def Network(model: Organisation):
-    _figure_view(model, network_figure, model.steps, "network")
+    _figure_view(model, network_png, model.steps, "network")
 
 
 @solara.component
 def CustomerOutcomes(model: Organisation):
-    _figure_view(model, customers_figure, model.steps, "customers")
+    _figure_view(model, customers_png, model.steps, "customers")
 
 
 @solara.component
 def DeliveryOutcomes(model: Organisation):
-    _figure_view(model, delivery_figure, model.steps, "delivery")
+    _figure_view(model, delivery_png, model.steps, "delivery")
 
 
 COMPONENTS = [FloorPlan, Network, CustomerOutcomes, DeliveryOutcomes]
