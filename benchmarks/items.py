@@ -39,6 +39,9 @@ GOALS = {
     "efficiency": Goal(">=", 90.0, ">= 90%"),
     "peak_rss": Goal("<", 1024.0, "< 1 GB (1,024 MiB)"),
     "rss_growth": Goal("<", 50.0, "< 50 MB"),
+    # Issue 14: five times the 6.6 firms/s of 2026-11-23, and Play smooth in the browser.
+    "calibration_rate": Goal(">=", 33.0, ">= 33 firms/s (5x 6.6)"),
+    "browser_step": Goal("<=", 50.0, "<= 50 ms"),
 }
 
 
@@ -68,6 +71,8 @@ class Settings:
     growth_first: int = 10  # the RSS after this run is the reference of the growth
     survey_firms: int = 24
     survey_week: int | None = None  # None: the population's own (week 104)
+    browser_steps: int = 20  # Step clicks timed in Chromium (after browser_warmup untimed ones)
+    browser_warmup: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +96,8 @@ class Settings:
             growth_first=2,
             survey_firms=4,
             survey_week=65,
+            browser_steps=3,
+            browser_warmup=1,
         )
         base.update(kw)
         return cls(quick=True, repeats=1, slow_repeats=1, warmup=1, weeks=8, **base)
@@ -606,16 +613,127 @@ def calibration(s: Settings) -> Result:
             f"survey throughput, {s.survey_firms} firms, {s.workers} workers",
             "firms/s",
             stat,
+            GOALS["calibration_rate"],
         ),
         Figure.of("calibration", "wall time per firm", "s", Stat([1 / r for r in rates])),
     ]
     notes = [
-        f"sim.survey.population.run_survey on scenarios/industry_2016.toml, {s.survey_firms} firms "
-        f"(seed {SEED}) run to week {week} and surveyed, a warmed pool of {s.workers} processes; "
+        f"sim.survey.population.run_survey on populations/industry_2016.toml, "
+        f"{s.survey_firms} firms (seed {SEED}) run to week {week} and surveyed, a warmed pool "
+        f"of {s.workers} processes; "
         f"firms of {min(staff)}-{max(staff)} staff (median {int(np.median(staff))}) and "
         f"{min(clients):,}-{max(clients):,} customers"
     ]
     return Result(figures, notes)
+
+
+# -- 7. the browser: step and redraw ----------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (make browser); Playwright's own fails here
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+# Ready when the week label says the week and the three weekly figures show new images.
+_STEP_DONE = """([label, before]) => {
+  if (!document.body.innerText.includes(label)) return false;
+  return ['network', 'customers', 'delivery'].every((name, k) => {
+    const e = document.querySelector('.orgsim-' + name);
+    const img = e && (e.tagName === 'IMG' ? e : e.querySelector('img'));
+    return img && img.complete && img.naturalWidth > 100 && img.src !== before[k];
+  });
+}"""
+_SOURCES = """() => ['network', 'customers', 'delivery'].map(name => {
+  const e = document.querySelector('.orgsim-' + name);
+  const img = e && (e.tagName === 'IMG' ? e : e.querySelector('img'));
+  return img ? img.src : null;
+})"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def browser(s: Settings) -> Result:
+    """Step and redraw of the live page in Chromium: from the Step click until the week label
+    and the network and outcome images have changed, driven by Playwright."""
+    import os
+    import signal
+    import socket
+
+    import mesa
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return Result([], ["skipped: the playwright package is missing (pip install -e '.[dev]')"])
+    if not CHROMIUM.exists():
+        return Result([], [f"skipped: {CHROMIUM} is missing (make browser)"])
+    label = "Step" if tuple(map(int, mesa.__version__.split(".")[:2])) < (3, 4) else "Time"
+    port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim", "viz", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 90.0
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        tail = log.read()[-2000:]
+                        raise RuntimeError(f"orgsim viz did not start: {tail!r}") from None
+                    time.sleep(0.25)
+            times = []
+            with sync_playwright() as pw:
+                chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                try:
+                    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+                    page.set_default_timeout(60_000)
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    page.get_by_text(f"{label}: 0").first.wait_for(state="visible")
+                    button = page.get_by_role("button", name="Step")
+                    for week in range(1, s.browser_warmup + s.browser_steps + 1):
+                        before = page.evaluate(_SOURCES)
+                        start = time.perf_counter()
+                        button.click()
+                        page.wait_for_function(
+                            _STEP_DONE, arg=[f"{label}: {week}", before], polling="raf"
+                        )
+                        if week > s.browser_warmup:
+                            times.append(time.perf_counter() - start)
+                finally:
+                    chromium.close()
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+    ms = Stat([1000.0 * t for t in times])
+    figures = [
+        Figure.of(
+            "browser",
+            f"step and redraw, default firm (median of {len(times)} steps)",
+            "ms",
+            ms,
+            GOALS["browser_step"],
+        )
+    ]
+    notes = [
+        f"orgsim viz on a free port, Debian's Chromium headless driven by Playwright; each Step "
+        f"click timed until the page shows '{label}: N' and the network, customers and delivery "
+        f"images have new sources and are loaded ({s.browser_warmup} untimed steps first)"
+    ]
+    return Result(figures, notes, {"step_ms": [round(1000.0 * t, 2) for t in times]})
 
 
 ITEMS: dict[str, Callable[[Settings], Result]] = {
@@ -625,4 +743,5 @@ ITEMS: dict[str, Callable[[Settings], Result]] = {
     "batch": batch,
     "memory": memory,
     "calibration": calibration,
+    "browser": browser,
 }

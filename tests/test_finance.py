@@ -171,7 +171,9 @@ def test_a_traditional_firm_starts_in_its_steady_state():
     kept relative to a rising market, so a traditional firm neither drifts up nor down over three
     years (before: CX +1.8 points, maturity +0.10 and customers +11% at week 156)."""
     cx, maturity, customers = [], [], []
-    for seed in range(8):
+    # 16 seeds: a firm's maturity drift has an sd of about 0.045 across seeds, so 8 seeds
+    # cannot pin its mean to the 0.06 width asked below.
+    for seed in range(16):
         w = Organisation(seed=seed, demand_shock_sd=0.0).run(156).weekly()
         start, end = w.iloc[1], w.iloc[-13:].mean()
         cx.append(end["cx_index"] - start["cx_index"])
@@ -209,7 +211,7 @@ def test_semi_fixed_overheads_damp_the_margin_a_growing_firm_gains():
     """Direction, over paired seeds: with revenue rising (a strong industry trend), the margin
     climbs less when overheads follow revenue than when they are fixed (elasticity 0)."""
     gaps = []
-    for seed in range(3):
+    for seed in range(8):
         kw = {"seed": seed, "industry_growth": 0.15}
         sticky = Organisation(**kw).run(80).weekly()["margin"].iloc[-13:].mean()
         fixed = Organisation(**kw, overhead_elasticity_up=0.0).run(80).weekly()["margin"]

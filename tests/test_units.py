@@ -706,13 +706,26 @@ def test_weekly_streams_are_reproducible_and_distinct_by_week():
     assert np.array_equal(stream(7, "customers", 3).random(5), week3)
     assert not np.array_equal(stream(7, "customers", 4).random(5), week3)
     assert not np.array_equal(stream(7, "customers").random(5), week3)
+    # A run's weekly stream: the same object all week; week t's draws are the same whatever
+    # earlier weeks drew (common random numbers), and differ between weeks, processes and seeds.
     streams = Streams(7)
     same_week = streams.week("customers", 3)
     assert streams.week("customers", 3) is same_week
-    assert np.array_equal(same_week.random(5), week3)
-    assert np.array_equal(
-        streams.week("customers", 4).random(5), stream(7, "customers", 4).random(5)
+    first = same_week.random(5)
+    busy = Streams(7)
+    busy.week("customers", 2).random(1000)
+    assert np.array_equal(busy.week("customers", 3).random(5), first)
+    assert np.array_equal(Streams(7).week("customers", 3).random(5), first)
+    others = (
+        Streams(7).week("customers", 4),
+        Streams(7).week("churn", 3),
+        Streams(8).week("customers", 3),
     )
+    for other in others:
+        assert not np.array_equal(other.random(5), first)
+    # Going back to a week starts it again from its first number.
+    streams.week("customers", 4).random(3)
+    assert np.array_equal(streams.week("customers", 3).random(5), first)
 
 
 def test_unknown_process_is_refused():

@@ -61,9 +61,13 @@ class ExperienceLedger:
         self.n_staff = n_staff
         self._counts = np.zeros((n_staff, len(EVENTS), window), dtype=np.float64)
         self.slot = 0
-        # This week's events, kept as Python lists and counted in one pass when the counts are
-        # next read: a week records about 80 events, and one np.add.at per event cost more than
-        # the rest of the ledger (issue 14). Counts are sums of the same amounts either way.
+        # This week's events, kept as Python lists (and arrays) and counted in one pass when the
+        # counts are next read: a week records about 80 events, and one np.add.at per event cost
+        # more than the rest of the ledger (issue 14). Most events count 1 for each person: their
+        # cells go to ``_unit`` (or ``_unit_arrays``) and are counted without weights. Every
+        # amount is a whole number, so the sums are exact in any order.
+        self._unit: list[int] = []
+        self._unit_arrays: list[np.ndarray] = []
         self._cells: list[int] = []
         self._amounts: list[float] = []
 
@@ -74,17 +78,22 @@ class ExperienceLedger:
         return self._counts
 
     def _flush(self) -> None:
-        if not self._cells:
+        if not (self._unit or self._unit_arrays or self._cells):
             return
         # cell = person * n_events + event: one bincount over this week's (person, event) pairs.
         n_events = len(EVENTS)
         size = self.n_staff * n_events
-        if min(self._cells) < 0 or max(self._cells) >= size:
+        unit = np.concatenate([np.asarray(self._unit, dtype=np.int64), *self._unit_arrays])
+        cells = np.asarray(self._cells, dtype=np.int64)
+        both = np.concatenate([unit, cells])
+        if both.size and (both.min() < 0 or both.max() >= size):
             raise IndexError(f"an event names a person outside the staff of {self.n_staff}")
-        week = np.bincount(self._cells, weights=self._amounts, minlength=size).reshape(
-            self.n_staff, n_events
-        )
-        self._counts[:, :, self.slot] += week
+        week = np.bincount(unit, minlength=size).astype(np.float64)
+        if cells.size:
+            week += np.bincount(cells, weights=self._amounts, minlength=size)
+        self._counts[:, :, self.slot] += week.reshape(self.n_staff, n_events)
+        self._unit.clear()
+        self._unit_arrays.clear()
         self._cells.clear()
         self._amounts.clear()
 
@@ -99,17 +108,25 @@ class ExperienceLedger:
     ) -> None:
         """Count ``amount`` of ``event`` for each of ``people`` this week (repeats add up)."""
         k = EVENT[event]
-        if isinstance(people, list):
-            cells = [i * N_EVENTS + k for i in people]
-        elif isinstance(people, np.ndarray):
-            cells = (people.astype(np.int64, copy=False).ravel() * N_EVENTS + k).tolist()
+        unit = not isinstance(amount, np.ndarray) and amount == 1.0
+        if isinstance(people, np.ndarray):
+            cells = people.astype(np.int64, copy=False).ravel() * N_EVENTS + k
+            if unit:
+                self._unit_arrays.append(cells)
+                return
+            cell_list = cells.tolist()
+        elif isinstance(people, list):
+            cell_list = [i * N_EVENTS + k for i in people]
         else:
-            cells = [int(people) * N_EVENTS + k]
-        self._cells.extend(cells)
+            cell_list = [int(people) * N_EVENTS + k]
+        if unit:
+            self._unit.extend(cell_list)
+            return
+        self._cells.extend(cell_list)
         if isinstance(amount, np.ndarray):
-            self._amounts.extend(np.broadcast_to(amount, (len(cells),)).tolist())
+            self._amounts.extend(np.broadcast_to(amount, (len(cell_list),)).tolist())
         else:
-            self._amounts.extend([float(amount)] * len(cells))
+            self._amounts.extend([float(amount)] * len(cell_list))
 
     def weekly(self, event: str, weeks: int = WINDOW, skip: int = 0) -> np.ndarray:
         """Per-person weekly counts of ``event``, shape (people, weeks): the ``weeks`` weeks

@@ -140,14 +140,21 @@ class CollaborationNetwork:
         k = self.row_of[i, j]
         return 0.5 if k < 0 else float(trust(self.r[k], self.s[k]))
 
-    def ties_of(self, i: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Strength of i's tie with each of ``candidates`` (0 where they never met) and i's trust
-        in each, from the work they did together (0.5, the neutral prior, where none)."""
+    def strengths_of(self, i: int, candidates: np.ndarray) -> np.ndarray:
+        """Strength of i's tie with each of ``candidates`` (0 where they never met)."""
         rows = self.row_of[i, candidates]
-        met = rows >= 0
-        strength = np.where(met, self.strength[rows], 0.0)
-        trusted = np.asarray(trust(self.r[rows], self.s[rows]))
-        return strength, np.where(met, trusted, 0.5)
+        return np.where(rows >= 0, self.strength[rows], 0.0)
+
+    def trust_in(self, i: int, candidates: np.ndarray) -> np.ndarray:
+        """i's trust in each of ``candidates`` from the work they did together (0.5, the neutral
+        prior, where they never met)."""
+        rows = self.row_of[i, candidates]
+        return np.where(rows >= 0, trust(self.r[rows], self.s[rows]), 0.5)
+
+    def ties_of(self, i: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Strength of i's tie with each of ``candidates`` and i's trust in each
+        (:meth:`strengths_of`, :meth:`trust_in`)."""
+        return self.strengths_of(i, candidates), self.trust_in(i, candidates)
 
     def cross(self) -> np.ndarray:
         """Mask of rows that join the two departments."""

@@ -7,12 +7,9 @@ measured within a floor, and a contact between floors or buildings is damped by 
 
 Contacts follow the Allen curve (Allen 1977; Waber, Magnolfi and Lindsay 2014): the weekly chance
 that two people at distance d talk is ``p0 * exp(-d / lambda)`` times a floor factor and a trust and
-shared-knowledge factor. It is sampled in O(staff) rather than O(staff^2): each person makes a
-Poisson number of *attempts*, each aimed at a point displaced by a distance drawn from
-Gamma(2, lambda) at a uniform angle; the attempt reaches whoever sits at the nearest desk there. A
-displacement density of ``r exp(-r/lambda)`` in the plane is ``exp(-r/lambda)`` per unit area, so
-the chance that a given pair meets is exactly proportional to the Allen kernel, whatever the
-office's shape.
+shared-knowledge factor. The rates of every pair of desks are fixed while nobody moves, so they
+are computed once per seating (a few thousand pairs in a default firm), and a week's contacts are
+one Poisson draw of their total and one weighted pick of a pair per contact.
 """
 
 from __future__ import annotations
@@ -149,10 +146,12 @@ def _fill(plan: SeatingPlan, floor: int, people: list[int], col0: int, columns: 
 
 
 class ContactSampler:
-    """Samples one week's in-office contacts by the displacement method (module docstring).
+    """Samples one week's in-office contacts straight from the Allen-curve rates of every pair
+    of desks (module docstring), precomputed while the seating and who has joined stay as they
+    are.
 
     Args:
-        plan: the seating plan.
+        plan: the seating plan (a new sampler is built when people move desks).
         p0: weekly chance that two people at distance 0 on one floor talk.
         lam: Allen decay length in metres.
         floor_factor, building_factor: contact multipliers across floors and buildings.
@@ -162,11 +161,8 @@ class ContactSampler:
         self, plan: SeatingPlan, p0: float, lam: float, floor_factor: float, building_factor: float
     ) -> None:
         self.plan = plan
+        self.p0 = p0
         self.lam = lam
-        # Each pair gets an attempt from both ends, each landing on the partner's desk with
-        # probability attempts * area * exp(-d/lam) / (2 pi lam^2); so p0 = 2 * that at d = 0.
-        area = plan.pitch_m**2
-        self.attempts = p0 * math.pi * lam**2 / area
         n_floors = len(plan.floors)
         self.factor = np.ones((n_floors, n_floors))
         for a in range(n_floors):
@@ -174,36 +170,50 @@ class ContactSampler:
                 if a != b:
                     same_building = plan.floors[a].building == plan.floors[b].building
                     self.factor[a, b] = floor_factor if same_building else building_factor
+        self._present_key: bytes | None = None
+        self._people = np.zeros(0, dtype=np.int64)
+        self._pairs = np.zeros(0, dtype=np.int64)
+        self._cumulative = np.zeros(0)
+
+    def pair_rates(self, people: np.ndarray) -> np.ndarray:
+        """Expected contacts a week of each ordered pair of ``people`` (seated), one half of the
+        pair's ``p0 * exp(-d / lam) * f`` from each end; 0 on the diagonal. Across floors d is
+        measured between local coordinates as if the floors were stacked."""
+        plan = self.plan
+        col, row, floor = plan.col[people], plan.row[people], plan.floor_of[people]
+        d = plan.pitch_m * np.hypot(col[:, None] - col[None, :], row[:, None] - row[None, :])
+        rates = 0.5 * self.p0 * self.factor[floor[:, None], floor[None, :]] * np.exp(-d / self.lam)
+        np.fill_diagonal(rates, 0.0)
+        return rates
+
+    def _prepare(self, present: np.ndarray) -> None:
+        key = present.tobytes()
+        if key == self._present_key:
+            return
+        people = np.flatnonzero(present & (self.plan.floor_of >= 0))
+        flat = self.pair_rates(people).ravel()
+        self._pairs = np.flatnonzero(flat > 0.0)
+        self._cumulative = np.cumsum(flat[self._pairs])
+        self._people = people
+        self._present_key = key
 
     def sample(
         self, rng: np.random.Generator, present: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (i, j) of people who talked this week; ``present`` marks people at their desk.
 
-        Repeated contacts of a pair in one week are kept: each is one more conversation.
+        Each ordered pair's contacts are Poisson with its rate, drawn at once: the week's total
+        is Poisson with the sum of the rates, and each contact picks its pair with probability
+        proportional to that pair's rate. Repeated contacts of a pair in one week are kept: each
+        is one more conversation.
         """
-        people = np.flatnonzero(present & (self.plan.floor_of >= 0))
-        n_floors = len(self.plan.floors)
-        sources, targets = [], []
-        for target_floor in range(n_floors):
-            factor = self.factor[self.plan.floor_of[people], target_floor]
-            n_att = rng.poisson(self.attempts * factor)
-            who = np.repeat(people, n_att)
-            if who.size == 0:
-                continue
-            r = rng.gamma(2.0, self.lam, who.size) / self.plan.pitch_m
-            theta = rng.uniform(0.0, 2.0 * math.pi, who.size)
-            col = np.rint(self.plan.col[who] + r * np.cos(theta)).astype(np.int64)
-            row = np.rint(self.plan.row[who] + r * np.sin(theta)).astype(np.int64)
-            occ = self.plan.occupant[target_floor]
-            inside = (col >= 0) & (col < occ.shape[0]) & (row >= 0) & (row < occ.shape[1])
-            who, col, row = who[inside], col[inside], row[inside]
-            other = occ[col, row]
-            hit = (other >= 0) & (other != who)
-            hit[hit] &= present[other[hit]]
-            sources.append(who[hit])
-            targets.append(other[hit])
-        if not sources:
+        self._prepare(present)
+        if self._cumulative.size == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        return np.concatenate(sources), np.concatenate(targets)
+        total = float(self._cumulative[-1])
+        n = int(rng.poisson(total))
+        picked = np.searchsorted(self._cumulative, rng.random(n) * total, side="right")
+        np.minimum(picked, self._cumulative.size - 1, out=picked)
+        source, target = np.divmod(self._pairs[picked], self._people.size)
+        return self._people[source], self._people[target]

@@ -9,6 +9,7 @@ follow the same rule).
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -67,12 +68,19 @@ def child_seed(seed: int, name: str, *keys: int | str) -> int:
 
 class Streams:
     """All named streams of one run: ``streams[name]`` for set-up draws, and
-    ``streams.week(name, t)`` for the draws of week t."""
+    ``streams.week(name, t)`` for the draws of week t.
+
+    A weekly stream is counter-based (NumPy's Philox): one generator per process for the whole
+    run, keyed by the run's seed and the process, and set each week to the counter of that week.
+    Week t's draws are therefore the same whatever earlier weeks drew (common random numbers
+    across scenarios), at about 3 us a week and process instead of about 16 for a new seeded
+    generator.
+    """
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._streams: dict[str, np.random.Generator] = {}
-        self._weekly: dict[str, tuple[int, np.random.Generator]] = {}
+        self._weekly: dict[str, list[Any]] = {}  # name -> [week, generator, key]
 
     def __getitem__(self, name: str) -> np.random.Generator:
         if name not in self._streams:
@@ -80,11 +88,28 @@ class Streams:
         return self._streams[name]
 
     def week(self, name: str, week: int) -> np.random.Generator:
-        """The stream of process ``name`` for ``week`` (the same object for the whole week)."""
+        """The stream of process ``name`` for ``week`` (the same object all run, set to the
+        week's counter when the week changes; draw from it within the week only)."""
         current = self._weekly.get(name)
-        if current is None or current[0] != week:
-            current = (week, stream(self.seed, name, int(week)))
+        if current is None:
+            key = seed_sequence(self.seed, name, "weekly").generate_state(2, dtype=np.uint64)
+            current = [None, np.random.Generator(np.random.Philox(key=key)), key]
             self._weekly[name] = current
+        if current[0] != week:
+            current[0] = week
+            # Each week starts at its own block of Philox's 2^256 counters: week in the third
+            # word, so a week would need 2^128 draws to reach the next one.
+            current[1].bit_generator.state = {
+                "bit_generator": "Philox",
+                "state": {
+                    "counter": np.array([0, 0, int(week), 0], dtype=np.uint64),
+                    "key": current[2],
+                },
+                "buffer": np.zeros(4, dtype=np.uint64),
+                "buffer_pos": 4,
+                "has_uint32": 0,
+                "uinteger": 0,
+            }
         return current[1]
 
 

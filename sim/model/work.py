@@ -29,7 +29,6 @@ import numpy as np
 
 from sim.model.agents import EMBEDDED, HYBRID, SPEED
 from sim.model.data_flow import silo_weight, violation_share
-from sim.model.knowledge import effective_fluency
 from sim.model.parameters import DEFAULTS, Parameters
 
 if TYPE_CHECKING:
@@ -224,11 +223,13 @@ class RequestPipeline:
         m = self.model
         technologists = m.technologist_rows  # ascending rows, so positions sort as rows do
         network = m.network
-        strength, trusted = network.ties_of(req.requester, technologists)
-        known = np.flatnonzero(strength >= network.threshold)
-        drawn = (req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)
-        at = np.unique(np.concatenate([known, drawn]))
-        candidates, strength, trusted = technologists[at], strength[at], trusted[at]
+        strength = network.strengths_of(req.requester, technologists)
+        # The ties she has and the three drawn, each once, in row order.
+        pick = strength >= network.threshold
+        pick[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)] = True
+        at = np.flatnonzero(pick)
+        candidates, strength = technologists[at], strength[at]
+        trusted = network.trust_in(req.requester, candidates)
         wait = load[candidates] / np.maximum(self.allowance[candidates], 0.02)
         worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
         return int(candidates[int(np.argmax(worth - wait))])
@@ -254,10 +255,12 @@ class RequestPipeline:
         m = self.model
         p, staff = m.p, m.staff
         glossary = bool(m.lever("shared_glossary"))
-        fl = effective_fluency(
-            staff.fluency[[req.requester, req.assignee]], glossary, p.glossary_floor
-        )
-        pair_fluency = float(fl.mean())
+        # The pair's mean fluency, as effective_fluency gives it for each (scalars: this runs
+        # for every request).
+        a, b = float(staff.fluency[req.requester]), float(staff.fluency[req.assignee])
+        if glossary:
+            a, b = max(a, p.glossary_floor), max(b, p.glossary_floor)
+        pair_fluency = (a + b) / 2.0
         tech_skill = float(staff.tech_skill[req.requester])
         factor = 1.0
         if req.bridge >= 0:
@@ -373,6 +376,12 @@ class RequestPipeline:
         self.delivered_this_week = []
         self.reworked_this_week = 0
         self.abandoned_this_week = 0
+
+    def work_queues(self) -> None:
+        """Every technologist with requests in its queue works on them, in row order (what
+        :meth:`sim.model.agents.Technologist.work` does for one)."""
+        for tech in sorted(t for t, queue in self.queues.items() if queue):
+            self.work_on_queue(tech)
 
     def work_on_queue(self, tech: int) -> None:
         """Spend ``tech``'s marketing effort on its oldest startable requests."""
