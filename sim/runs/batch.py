@@ -30,7 +30,16 @@ from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, local_pool
 from sim.runs.progress import progress_bar
 from sim.runs.scenarios import Scenario
-from sim.runs.store import CHECKSUMS, BatchStore, environment, folder_lock, now, run_key
+from sim.runs.store import (
+    CHECKSUMS,
+    BatchStore,
+    EncodedRun,
+    encode_run,
+    environment,
+    folder_lock,
+    now,
+    run_key,
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +122,10 @@ def run_spec(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
     return row, weekly
 
 
-def run_chunk(specs: list[RunSpec]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """Run a chunk of specs in one task."""
-    return [run_spec(s) for s in specs]
+def run_chunk(specs: list[RunSpec]) -> list[tuple[dict[str, Any], EncodedRun]]:
+    """Run a chunk of specs in one task; each run comes back encoded as its Parquet files, so
+    the driver only writes bytes (:func:`sim.runs.store.encode_run`)."""
+    return [(row, encode_run(row, weekly)) for row, weekly in map(run_spec, specs)]
 
 
 def manifest_for(
@@ -220,8 +230,8 @@ def _run_batch(
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                for row, weekly in fut.result():
-                    store.write_run(row, weekly)
+                for row, encoded in fut.result():
+                    store.write_encoded(row, encoded)
                     ran += 1
                     failed += row["status"] != "ok"
                     bar.update(1)
