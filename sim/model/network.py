@@ -87,6 +87,9 @@ class CollaborationNetwork:
 
     def row(self, i: int, j: int) -> int:
         """Row of the pair (i, j), created on first contact."""
+        k = int(self.row_of[i, j])
+        if k >= 0:  # the pair has met: no arrays for one lookup (it runs for every delivery)
+            return k
         return int(self.rows_for(np.array([i]), np.array([j]))[0])
 
     def _reserve(self, need: int) -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
@@ -134,15 +133,25 @@ def requests_abandoned(m: Organisation) -> float:
     return m.week_stats["requests_abandoned"]
 
 
+def _median(weeks: list[int]) -> float:
+    """The median of whole weeks, as ``np.median`` gives it (the mean of the two middle values
+    of an even count), without building an array: three of these run every week."""
+    if not weeks:
+        return float("nan")
+    ordered = sorted(weeks)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
 def time_to_market(m: Organisation) -> float:
     """Median weeks from request to delivery over the trailing 13 weeks (NaN if none)."""
-    ttm = [t for _, t, _ in m.recent_deliveries]
-    return float(np.median(ttm)) if ttm else float("nan")
+    return _median([t for _, t, _ in m.recent_deliveries])
 
 
 def _median_ttm(m: Organisation, route: str) -> float:
-    ttm = [t for _, t, r in m.recent_deliveries if r == route]
-    return float(np.median(ttm)) if ttm else float("nan")
+    return _median([t for _, t, r in m.recent_deliveries if r == route])
 
 
 def time_to_market_it(m: Organisation) -> float:

@@ -117,6 +117,9 @@ class RequestPipeline:
         self.reworked_this_week = 0
         self.abandoned_this_week = 0
         self.allowance = np.zeros(len(model.staff))
+        # While raise_requests runs: each requester's ties with every technologist (strength,
+        # known, trust), read once a week; None otherwise, so a call from elsewhere reads afresh.
+        self._ties: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     # -- derived weekly quantities -----------------------------------------------------------------
     def backlog_effort(self) -> float:
@@ -158,6 +161,9 @@ class RequestPipeline:
         m = self.model
         self.raised_this_week = []
         load = self.load()
+        # Ties and trust do not change while requests are raised (contacts came before, outcomes
+        # come after): read each requester's row once, not once per request.
+        self._ties = {}
         drawn = [
             self._draw_requests(
                 m.streams.week("requests", m.steps), m.marketing_rows[: m.p.n_marketers]
@@ -169,23 +175,25 @@ class RequestPipeline:
             drawn.append(
                 self._draw_requests(m.streams.week("hybrid_requests", m.steps), m.hybrid_rows)
             )
+        week = m.steps
         for requesters, values, complexity, urgency, uniforms in drawn:
-            for k in range(requesters.size):
-                req = Request(
-                    self.next_id,
-                    int(requesters[k]),
-                    m.steps,
-                    float(values[k]),
-                    float(complexity[k]),
-                    float(urgency[k]),
-                    u=uniforms[k],
-                )
+            # Python numbers, converted once per array rather than once per request.
+            columns = zip(
+                requesters.tolist(),
+                values.tolist(),
+                complexity.tolist(),
+                urgency.tolist(),
+                strict=True,
+            )
+            for k, (requester, value, complex_, urgent) in enumerate(columns):
+                req = Request(self.next_id, requester, week, value, complex_, urgent, u=uniforms[k])
                 self.next_id += 1
                 self._staff_request(req, load)
                 self._route(req, self.estimate_weeks(req, load))
                 self.raised_this_week.append(req)
                 if req.route == "it":
                     load[req.assignee] += req.effort_left
+        self._ties = None
 
     def _draw_requests(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         """Requesters, values, complexities and urgencies of this week's requests from ``rows``.
@@ -223,13 +231,19 @@ class RequestPipeline:
         m = self.model
         technologists = m.technologist_rows  # ascending rows, so positions sort as rows do
         network = m.network
-        strength = network.strengths_of(req.requester, technologists)
+        ties = self._ties.get(req.requester) if self._ties is not None else None
+        if ties is None:
+            strength_all = network.strengths_of(req.requester, technologists)
+            trust_all = network.trust_in(req.requester, technologists)
+            ties = (strength_all, strength_all >= network.threshold, trust_all)
+            if self._ties is not None:
+                self._ties[req.requester] = ties
+        strength_all, known, trust_all = ties
         # The ties she has and the three drawn, each once, in row order.
-        pick = strength >= network.threshold
+        pick = known.copy()
         pick[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)] = True
         at = np.flatnonzero(pick)
-        candidates, strength = technologists[at], strength[at]
-        trusted = network.trust_in(req.requester, candidates)
+        candidates, strength, trusted = technologists[at], strength_all[at], trust_all[at]
         wait = load[candidates] / np.maximum(self.allowance[candidates], 0.02)
         worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
         return int(candidates[int(np.argmax(worth - wait))])
