@@ -59,7 +59,9 @@ class ExperienceLedger:
     def __init__(self, n_staff: int, window: int = MEMORY) -> None:
         self.window = window
         self.n_staff = n_staff
-        self._counts = np.zeros((n_staff, len(EVENTS), window), dtype=np.float64)
+        # Stored week-major, (window, people, events), so a week's slot is one contiguous block
+        # to clear and to add to; :attr:`counts` shows it as (people, events, window).
+        self._store = np.zeros((window, n_staff, len(EVENTS)), dtype=np.float64)
         self.slot = 0
         # This week's events, kept as Python lists (and arrays) and counted in one pass when the
         # counts are next read: a week records about 80 events, and one np.add.at per event cost
@@ -73,9 +75,9 @@ class ExperienceLedger:
 
     @property
     def counts(self) -> np.ndarray:
-        """Per-person, per-event, per-slot counts, shape (people, events, window)."""
+        """Per-person, per-event, per-slot counts, shape (people, events, window) (a view)."""
         self._flush()
-        return self._counts
+        return self._store.transpose(1, 2, 0)
 
     def _flush(self) -> None:
         if not (self._unit or self._unit_arrays or self._cells):
@@ -91,7 +93,7 @@ class ExperienceLedger:
         week = np.bincount(unit, minlength=size).astype(np.float64)
         if cells.size:
             week += np.bincount(cells, weights=self._amounts, minlength=size)
-        self._counts[:, :, self.slot] += week.reshape(self.n_staff, n_events)
+        self._store[self.slot] += week.reshape(self.n_staff, n_events)
         self._unit.clear()
         self._unit_arrays.clear()
         self._cells.clear()
@@ -101,7 +103,7 @@ class ExperienceLedger:
         """Open this week's slot, forgetting what happened ``window`` weeks ago."""
         self._flush()
         self.slot = week % self.window
-        self._counts[:, :, self.slot] = 0.0
+        self._store[self.slot] = 0.0
 
     def add(
         self, event: str, people: np.ndarray | list[int] | int, amount: float | np.ndarray = 1.0
@@ -140,7 +142,8 @@ class ExperienceLedger:
             raise ValueError(f"the ledger remembers {self.window} weeks; cannot skip {skip}")
         weeks = max(min(weeks, self.window - skip), 0)
         slots = [(self.slot - skip - k) % self.window for k in range(weeks)]
-        return self.counts[:, EVENT[event], :][:, slots]
+        self._flush()
+        return self._store[slots, :, EVENT[event]].T
 
     def trailing(self, event: str, weeks: int = WINDOW, skip: int = 0) -> np.ndarray:
         """Per-person total of ``event`` over the last ``weeks`` weeks (default: the survey's

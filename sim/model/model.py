@@ -421,19 +421,23 @@ class Organisation(mesa.Model):
         that falls by ``remote_cross_factor`` when either of them works remotely that week."""
         st = self.staff
         cross = st.department[src] != st.department[dst]
+        # A stream of its own: the sampling of contacts above must not share its draws with the
+        # decision to keep them, or a change of either would shift the other. One number per
+        # contact, cross or not, so the draws never depend on how many are cross.
+        u = self.streams.week("contact_thinning", self.steps).random(src.size)
+        at = np.flatnonzero(cross)  # about one contact in twenty: the chance only for these
+        a, b = src[at], dst[at]
         glossary = bool(self.lever("shared_glossary"))
-        fl = 0.5 * (st.fluency[src] + st.fluency[dst])
+        fl = 0.5 * (st.fluency[a] + st.fluency[b])
         if glossary:
             fl = np.maximum(fl, self.p.glossary_floor)
         trust_floor, fluency_floor = self.p.contact_trust_floor, self.p.contact_fluency_floor
         accept = (trust_floor + (1.0 - trust_floor) * self.cross_trust) * (
             fluency_floor + (1.0 - fluency_floor) * fl
         )
-        accept = np.where(remote[src] | remote[dst], accept * self.p.remote_cross_factor, accept)
-        # A stream of its own: the sampling of contacts above must not share its draws with the
-        # decision to keep them, or a change of either would shift the other.
-        u = self.streams.week("contact_thinning", self.steps).random(src.size)
-        keep = ~cross | (u < accept)
+        accept = np.where(remote[a] | remote[b], accept * self.p.remote_cross_factor, accept)
+        keep = ~cross
+        keep[at] = u[at] < accept
         return src[keep], dst[keep]
 
     def _rotate(self) -> None:

@@ -108,8 +108,10 @@ class CollaborationNetwork:
         """Strengthen the ties of contact pairs; a pair met k times this week gains k times."""
         if len(i) == 0:
             return
-        rows = self.rows_for(i, j)
-        rows, counts = np.unique(rows, return_counts=True)
+        # Each row met and how often: a count over the rows (sorted, as np.unique gives them).
+        counts = np.bincount(self.rows_for(i, j), minlength=self.n)
+        rows = np.flatnonzero(counts)
+        counts = counts[rows]
         keep = (1.0 - self.tie_gain * gain_share) ** counts
         self.strength[rows] = 1.0 - (1.0 - self.strength[rows]) * keep
 
