@@ -13,6 +13,7 @@ import pytest
 from sim.cli import main
 from sim.experiments import calibration
 from sim.experiments.experiment import ExperimentError, load_experiment
+from sim.runs import columns
 from sim.survey.instrument import ITEMS
 from sim.survey.population import load_population, run_survey, shares
 
@@ -146,6 +147,33 @@ def finished_tiny(tmp_path_factory) -> tuple[Path, Path, calibration.Fit]:
     out = folder / "out"
     result = calibration.calibrate(load_experiment(str(exp)), out, workers=2, log=lambda _: None)
     return exp, out, result
+
+
+def test_a_calibration_folder_holds_what_docs_outputs_describes(finished_tiny):
+    """Every file, fit.json key, predictions.csv column, cache record and state key of a finished
+    calibration is one docs/outputs.md lists (sim.runs.columns), and nothing else."""
+    _, out, _ = finished_tiny
+    stored = {p.name + ("/" if p.is_dir() else "") for p in out.iterdir()}
+    assert {n for n in stored if not n.startswith("superseded-")} == set(columns.CALIBRATION_FILES)
+    fit = json.loads((out / "fit.json").read_text())
+    assert list(fit) == list(columns.FIT_KEYS)
+    assert list(fit["budget"]) == list(columns.BUDGET_KEYS)
+    assert all(list(row) == list(columns.fit_row_columns()) for row in fit["fit"])
+    assert fit["mechanisms"]  # the figures measured on dedicated runs
+    assert all(list(row) == list(columns.mechanism_row_columns()) for row in fit["mechanisms"])
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns) == list(columns.prediction_columns())
+    record = json.loads((out / "evaluations.jsonl").read_text().splitlines()[0])
+    assert list(record) == list(columns.evaluation_keys())
+    assert list(record["shares"]) == list(columns.share_columns())
+    # one value per firm of each of the answers table's firm columns (docs: evaluations.jsonl)
+    firm_columns = [name for name in columns.answer_columns() if name.startswith("firm")]
+    assert list(record["firms"]) == firm_columns
+    for stored_answers in (out / "answers").iterdir():
+        answers = pd.read_parquet(stored_answers)
+        assert list(answers.columns) == list(columns.answer_columns())
+    state = json.loads((out / "state.json").read_text())
+    assert list(state) == list(columns.calibration_state_keys())
 
 
 def test_interrupted_calibration_resumes_without_rerunning(finished_tiny, monkeypatch):

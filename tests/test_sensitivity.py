@@ -4,6 +4,7 @@ below a strong one, exact indices of a known response, resume from the cache, an
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from concurrent.futures import ProcessPoolExecutor
 
@@ -19,6 +20,7 @@ from sim.experiments.sensitivity import (
     output_names,
     run_sensitivity,
 )
+from sim.runs import columns
 from sim.runs.store import StoreError
 from sim.survey.instrument import ITEMS
 
@@ -118,6 +120,20 @@ def test_morris_end_to_end_writes_every_file(morris, tiny):
         assert f"{qid}/{who}" in text
 
 
+def test_a_sensitivity_folder_holds_what_docs_outputs_describes(morris):
+    """Every file, column and state key of the analysis is one docs/outputs.md lists."""
+    stored = {p.name for p in morris.out.iterdir()}
+    assert stored == set(columns.SENSITIVITY_FILES)
+    indices = pd.read_csv(morris.out / "indices.csv")
+    assert list(indices.columns) == list(columns.index_columns()["morris"])
+    points = pd.read_csv(morris.out / "points.csv")
+    documented = list(columns.point_columns())
+    assert documented[0] == "<parameter>"  # one column per parameter varied, then the outputs
+    assert list(points.columns) == [*(f.name for f in PARAMETERS), *documented[1:]]
+    state = json.loads((morris.out / "state.json").read_text())
+    assert list(state) == list(columns.sensitivity_state_keys())
+
+
 def mu_star(result, output: str) -> dict[str, float]:
     table = result.indices[result.indices.output == output]
     return dict(zip(table.parameter, table.mu_star, strict=True))
@@ -142,6 +158,7 @@ def test_sobol_gives_first_and_total_indices(tiny, pool, tmp_path):
     assert len(result.points) == 10  # N = 2 base points x (3 parameters + 2)
     indices = pd.read_csv(tmp_path / "indices.csv")
     assert list(indices.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(indices.columns) == list(columns.index_columns()["sobol"])
     assert indices.ST.notna().all()
     assert (tmp_path / "sensitivity_survey.png").exists()
     assert "ST" in format_indices(result)

@@ -74,6 +74,34 @@ PREDICTION_GROUPS = {
 }
 
 
+# The columns of predictions.csv, of the rows of fit.json's "fit" and of its "mechanisms", in
+# order; docs/outputs.md describes each (sim.runs.columns), from these same lists.
+PREDICTION_COLUMNS = ("id", "respondent", "group", "predicted", "low", "high")
+FIT_COLUMNS = (
+    "target",
+    "observed",
+    "band_low",
+    "band_high",
+    "predicted",
+    "low",
+    "high",
+    "within_band",
+    "source",
+)
+MECHANISM_COLUMNS = (
+    "id",
+    "kind",
+    "target",
+    "band_low",
+    "band_high",
+    "measured",
+    "low",
+    "high",
+    "within_band",
+    "how",
+    "source",
+)
+
 CALIBRATION_KIND = "orgsim calibration"
 # Every draw of a calibration comes from a named child of the experiment's seed, recorded in
 # fit.json: the search's firms use the seed itself (so an experiment's firms are the survey's with
@@ -703,7 +731,8 @@ def predict(
             "predicted": p,
             "low": low,
             "high": high,
-        }
+        },
+        columns=PREDICTION_COLUMNS,
     )
 
 
@@ -747,7 +776,7 @@ def fit_against_targets(
                 "source": mech.source,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
 def mechanism_checks(
@@ -811,7 +840,7 @@ def mechanism_checks(
         if t.id in found
         for m, how in [found[t.id]]
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=MECHANISM_COLUMNS)
 
 
 def write_outputs(

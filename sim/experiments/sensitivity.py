@@ -61,6 +61,8 @@ SOBOL_N = 32  # default base sample: rough indices, with their (wide) intervals 
 CONF_LEVEL = 0.95
 RESAMPLES = 1000  # bootstrap resamples behind the confidence intervals
 CX = "cx_index"
+# indices.csv: one row per (output, parameter), these two columns, then the method's indices.
+INDEX_KEYS = ("output", "parameter")
 INDEX_COLUMNS = {
     "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
@@ -336,7 +338,7 @@ def analyze(
                 {"output": name, "parameter": f.name}
                 | {c: float(np.asarray(si[c], dtype=float)[i]) for c in columns}
             )
-    return pd.DataFrame(rows, columns=["output", "parameter", *columns])
+    return pd.DataFrame(rows, columns=[*INDEX_KEYS, *columns])
 
 
 def ranking(result: SensitivityResult, output: str) -> pd.DataFrame:

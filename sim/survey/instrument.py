@@ -128,6 +128,22 @@ TOLERANCE_PARAMETER = {
     "marketers": "tolerance_marketer",
 }
 FIRM_ITEMS = ("substantial_growth", "margin_growth_5")
+# The columns of :func:`answer`'s table, in order; docs/outputs.md describes each
+# (sim.runs.columns), so the table and its documentation share this one list.
+ANSWER_COLUMNS = (
+    "question",
+    "respondent",
+    "person",
+    "events",
+    "exposures",
+    "rate",
+    "u",
+    "tolerance",
+    "yes",
+    "close_collaborators",
+    "tech_savvy",
+    "firm_cx",
+)
 
 Count = tuple[np.ndarray, np.ndarray]  # (events, exposures), one entry per respondent
 
@@ -397,7 +413,8 @@ def answer(model: Organisation, seed: int | None = None) -> pd.DataFrame:
                     "close_collaborators": close,
                     "tech_savvy": savvy if who == "marketers" else False,
                     "firm_cx": model.customer_summary["cx_index"],
-                }
+                },
+                columns=ANSWER_COLUMNS,
             )
         )
     return pd.concat(frames, ignore_index=True)

@@ -27,7 +27,7 @@ from sim.model.parameters import FIELDS, ParameterError, Parameters, field_type,
 from sim.model.randomness import replicate_seeds, stream
 from sim.runs.pool import chunked, executor_or_pool, worker_count
 from sim.runs.scenarios import ScenarioError
-from sim.survey.instrument import ITEMS, compare_with_peers
+from sim.survey.instrument import ANSWER_COLUMNS, ITEMS, compare_with_peers
 
 DISTRIBUTIONS = {
     "lognormal": ("median", "sigma", "low", "high"),
@@ -200,6 +200,15 @@ def _sample(name: str, spec: dict[str, Any], n: int, rng: np.random.Generator) -
     return [round(float(v)) if is_int else float(v) for v in values]
 
 
+# The firm's mechanism figures over the survey's year that :func:`survey_firm` adds to every
+# answer row (docs/outputs.md).
+FIRM_FIGURES = ("firm_tech_spend_outside_it", "firm_monthly_churn")
+# The columns of :func:`run_survey`'s table, one row per answer, in order (docs/outputs.md).
+SURVEY_ANSWER_COLUMNS = ("firm", *ANSWER_COLUMNS, *FIRM_FIGURES)
+# The columns of :func:`shares` (and of ``orgsim survey --out FILE``), in order (docs/outputs.md).
+SHARE_COLUMNS = ("id", "respondent", "group", "share", "low", "high", "n")
+
+
 def survey_firm(overrides: dict[str, Any], seed: int, firm: int) -> pd.DataFrame:
     """Run one firm to its survey week and return its answers (module level: any executor)."""
     from sim.model.model import Organisation
@@ -219,7 +228,9 @@ def survey_firm(overrides: dict[str, Any], seed: int, firm: int) -> pd.DataFrame
     # outside IT (Gartner) and monthly voluntary churn (Recurly benchmarks).
     answers["firm_tech_spend_outside_it"] = float(year["tech_spend_outside_it"].mean())
     answers["firm_monthly_churn"] = float(year["churn"].mean() * 52.0 / 12.0)
-    return answers
+    # Exactly the documented columns: a figure added above but not to FIRM_FIGURES is dropped
+    # rather than stored undescribed, and one listed but never computed raises a KeyError.
+    return answers[list(SURVEY_ANSWER_COLUMNS)]
 
 
 def _survey_chunk(tasks: list[tuple[dict[str, Any], int, int]]) -> list[pd.DataFrame]:
@@ -296,4 +307,4 @@ def shares(answers: pd.DataFrame, groups: Sequence[str] = tuple(GROUPS)) -> pd.D
                     "n": n,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(SHARE_COLUMNS))
