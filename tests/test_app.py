@@ -174,6 +174,9 @@ def test_network_layout_is_fixed_and_shows_every_tie():
     g = firm.network.graph()
     assert len(within.get_segments()) + len(cross.get_segments()) == g.number_of_edges()
     assert len(cross.get_segments()) == firm.network.cross_tie_count() > 0
+    caption = app.network_caption(firm)
+    assert f"{g.number_of_edges()} ties, {firm.network.cross_tie_count()} across" in caption
+    assert fig._suptitle.get_text() == caption
     dep = firm.staff.department
     # Marketing on the left circle, IT on the right.
     assert (layout[dep == IT, 0] > 0).all() and (layout[dep != IT, 0] < 0).all()
@@ -212,7 +215,7 @@ def test_blitted_figures_are_the_full_drawing_week_after_week():
     # the first 13 weeks shown) and the background is rendered again.
     firm = app.LiveFirm(seed=5, colocation=1.0, **SMALL)
     kinds = (
-        (app.network_png, app.network_figure),
+        (app.network_png, lambda m: app.network_figure(m, titled=False)),
         (app.customers_png, app.customers_figure),
         (app.delivery_png, app.delivery_figure),
     )

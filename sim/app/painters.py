@@ -26,6 +26,7 @@ from matplotlib.patches import Rectangle
 from sim.model.agents import EMBEDDED, HYBRID, IT, LEAD, MARKETING, STAFF
 from sim.model.model import Organisation
 from sim.model.outcomes import label
+from sim.model.trust import trust as tie_trust
 from sim.results import figures
 from sim.results.figures import WEEK0_UNDEFINED
 
@@ -251,40 +252,57 @@ class NetworkPainter:
         ax.axis("off")
         self.title = self.fig.suptitle("", fontsize=9)
         # The nodes are redrawn over the week's ties (they sit on top); the rest is background.
-        self.blit = Blit(self.fig, [self.within, self.cross, *nodes, self.title])
+        self.blit = Blit(self.fig, [self.within, self.cross, *nodes])
 
-    def draw(self, model: Organisation) -> Figure:
-        st = model.staff
-        g = model.network.graph()
+    def draw(self, model: Organisation, titled: bool = True) -> Figure:
+        """Set the week's ties (from the network's arrays: building its networkx graph cost
+        about 10 ms a week) and, if ``titled``, the title (:func:`network_caption`); the live
+        page shows the caption as text instead, since drawing it cost about 7 ms a week."""
+        st, network = model.staff, model.network
         pos = network_layout(model)
-        edges = np.array(list(g.edges()), dtype=np.int64).reshape(-1, 2)
-        trust = np.array([d["trust"] for _, _, d in g.edges(data=True)])
+        n = network.n
+        keep = np.flatnonzero(network.strength[:n] >= network.threshold)
+        edges = np.stack([network.u[keep], network.v[keep]], axis=1)
+        trust = np.asarray(tie_trust(network.r[keep], network.s[keep]), dtype=float)
         cross = st.department[edges[:, 0]] != st.department[edges[:, 1]]
         for collection, mask in ((self.within, ~cross), (self.cross, cross)):
             collection.set_segments(list(pos[edges[mask]]))
             collection.set_linewidth(0.3 + 2.7 * trust[mask] ** 2)
-        trust_note = f", mean trust {trust[cross].mean():.2f}" if cross.any() else ""
-        self.title.set_text(
-            f"Week {model.steps}: {len(edges)} ties, {int(cross.sum())} across departments "
-            f"(purple{trust_note}); width = trust"
-        )
+        self.title.set_text(network_caption(model) if titled else "")
         return self.fig
+
+
+def network_caption(model: Organisation) -> str:
+    """What the network shows this week: ties, ties across departments and their mean trust."""
+    network, st = model.network, model.staff
+    n = network.n
+    keep = np.flatnonzero(network.strength[:n] >= network.threshold)
+    u, v = network.u[keep], network.v[keep]
+    cross = st.department[u] != st.department[v]
+    trust = np.asarray(tie_trust(network.r[keep], network.s[keep]), dtype=float)
+    trust_note = f", mean trust {trust[cross].mean():.2f}" if cross.any() else ""
+    return (
+        f"Week {model.steps}: {keep.size} ties, {int(cross.sum())} across departments "
+        f"(purple{trust_note}); width = trust"
+    )
 
 
 def _network_painter(model: Organisation) -> NetworkPainter:
     return _painter(model, "network", model.seating, lambda: NetworkPainter(model))
 
 
-def network_figure(model: Organisation) -> Figure:
+def network_figure(model: Organisation, titled: bool = True) -> Figure:
     """The collaboration network (ties above the threshold): width by the pair's trust, ties across
-    departments in purple on top; nodes as in the floor plan, in a layout fixed per firm."""
-    return _network_painter(model).draw(model)
+    departments in purple on top; nodes as in the floor plan, in a layout fixed per firm; with
+    ``titled``, the week's :func:`network_caption` as its title."""
+    return _network_painter(model).draw(model, titled)
 
 
 def network_png(model: Organisation) -> bytes:
-    """:func:`network_figure` as PNG, blitted over its fixed background."""
+    """:func:`network_figure` without its title as PNG, blitted over its fixed background (the
+    live page prints :func:`network_caption` beside it)."""
     painter = _network_painter(model)
-    painter.draw(model)
+    painter.draw(model, titled=False)
     return painter.blit.png()
 
 
