@@ -425,3 +425,27 @@ def test_polish_walks_downhill_from_the_search_best_within_its_budget():
     best = {"a": 0.8, "b": 0.3}
     u, value, theta = calibration.polish(best, 0.0, {"kept": 1}, score, 12, lambda _: None)
     assert u == best and value == 0.0 and theta == {"kept": 1}
+
+
+def test_the_polish_judges_on_firms_of_its_own(tmp_path):
+    """With polish_firms the polish surveys a sample of its own (its own seed, that many firms):
+    CMA-ES's best is scored again there first, and every polish step is scored there, so a step
+    must gain on firms the search was not chosen on."""
+    exp = write_experiment(tmp_path, free=SEARCHED, firms=4)
+    text = (
+        exp.read_text()
+        .replace("budget = 24", "budget = 12\npolish = 3\npolish_firms = 6")
+        .replace("bootstrap = 200", "bootstrap = 50")
+    )
+    exp.write_text(text)
+    e = load_experiment(str(exp))
+    assert e.polish_firms == 6
+    out = tmp_path / "out"
+    calibration.calibrate(e, out, workers=2, log=lambda _: None)
+    records = [json.loads(line) for line in (out / "evaluations.jsonl").read_text().splitlines()]
+    polish_seed = calibration.stage_seeds(3)["polish"]
+    on_own = [r for r in records if r["n_firms"] == 6 and r["seed"] == polish_seed]
+    assert len(on_own) == 1 + 3  # CMA-ES's best again, then each polish evaluation
+    assert polish_seed != 3
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["budget"]["firms_per_polish_evaluation"] == 6

@@ -118,6 +118,8 @@ class Experiment:
     targets_path: Path | None = None
     # Evaluations of a coordinate search from CMA-ES's best (calibration.polish); 0: none.
     polish: int = 0
+    # Firms each polish evaluation surveys, a sample of their own (0: the search's firms).
+    polish_firms: int = 0
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def identity(self) -> dict[str, str]:
@@ -281,6 +283,7 @@ def load_experiment(ref: str) -> Experiment:
         "screen_trajectories",
         "screen_keep",
         "polish",
+        "polish_firms",
         "free",
         "sensitivity",
     }
@@ -308,6 +311,7 @@ def load_experiment(ref: str) -> Experiment:
         ("bootstrap", 400, 20),
         ("screen_trajectories", 3, 0),
         ("polish", 0, 0),
+        ("polish_firms", 0, 0),
     ):
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:

@@ -254,6 +254,11 @@ BUDGET_KEYS: Described = {
         "The most evaluations the coordinate polish could take (the experiment's polish).",
     ),
     "firms_per_evaluation": ("firms", "Firms surveyed at every trial (the experiment's firms)."),
+    "firms_per_polish_evaluation": (
+        "firms",
+        "Firms of their own surveyed at every polish evaluation (polish_firms; 0: the trials' "
+        "firms).",
+    ),
     "evaluations_run_this_session": (
         "evaluations",
         "Evaluations computed by this command (not read from evaluations.jsonl).",
