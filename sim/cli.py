@@ -358,7 +358,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     Example: orgsim calibrate experiments/fit_2016.toml --workers 2 --out results/fit_2016
     """
-    from sim.experiments.calibration import calibrate
+    from sim.experiments.calibration import FIT_COLUMNS, calibrate
     from sim.experiments.experiment import check_budget, load_experiment
 
     experiment = load_experiment(args.experiment)
@@ -385,20 +385,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             fresh=args.fresh,
             log=log,
         )
-    print(
-        fit.fit_table[
-            [
-                "target",
-                "observed",
-                "band_low",
-                "band_high",
-                "predicted",
-                "low",
-                "high",
-                "within_band",
-            ]
-        ].to_string(index=False, float_format="%.3f")
-    )
+    shown = [c for c in FIT_COLUMNS if c != "source"]
+    print(fit.fit_table[shown].to_string(index=False, float_format="%.3f"))
     print("\nestimates [95% interval]:")
     for name, value in fit.estimates.items():
         low, high = fit.intervals[name]

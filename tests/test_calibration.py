@@ -34,12 +34,13 @@ TINY = """name = "tiny_fit"
 description = "tiny"
 population = "{pop}"
 targets = "{targets}"
-budget = 24
+budget = {budget}
 firms = {firms}
 seed = 3
 refit_firms = {firms}
-bootstrap = 200
+bootstrap = {bootstrap}
 screen_trajectories = 0
+{extra}
 {free}
 """
 FREE = "[free.tolerance_cio]\nprior = [0.1, 0.9]\n[free.tolerance_cmo]\nprior = [0.1, 0.9]\n"
@@ -50,13 +51,33 @@ SEARCHED = FREE + (
 SHARED_TARGETS = Path(__file__).resolve().parent.parent / "experiments" / "targets.toml"
 
 
-def write_experiment(
-    folder: Path, targets: Path = SHARED_TARGETS, free: str = FREE, firms: int = 10
-) -> Path:
+def tiny_text(
+    pop: Path,
+    targets: Path,
+    free: str = FREE,
+    firms: int = 10,
+    budget: int = 24,
+    bootstrap: int = 200,
+    extra: str = "",
+) -> str:
+    """The tiny experiment's text; ``extra`` adds top-level settings (say, the polish)."""
+    return TINY.format(
+        pop=pop,
+        targets=targets,
+        free=free,
+        firms=firms,
+        budget=budget,
+        bootstrap=bootstrap,
+        extra=extra,
+    )
+
+
+def write_experiment(folder: Path, targets: Path = SHARED_TARGETS, **settings) -> Path:
+    """The tiny experiment in ``folder`` (settings as :func:`tiny_text` takes them)."""
     pop = folder / "pop.toml"
     pop.write_text(POPULATION)
     path = folder / "fit.toml"
-    path.write_text(TINY.format(pop=pop, targets=targets, free=free, firms=firms))
+    path.write_text(tiny_text(pop, targets, **settings))
     return path
 
 
@@ -220,7 +241,7 @@ def test_calibration_refuses_an_edited_population_or_targets_file(finished_tiny,
         tgt = copy / "targets.toml"
         tgt.write_text(edit(targets) if name == "targets" else targets)
         # Same experiment text, pointing at the copies: only the edited file differs.
-        (copy / "fit.toml").write_text(TINY.format(pop=pop, targets=tgt, free=FREE, firms=6))
+        (copy / "fit.toml").write_text(tiny_text(pop, tgt, firms=6))
         assert main(["calibrate", str(copy / "fit.toml"), "--workers", "1", "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert f"{name} sha256" in err and "--fresh" in err
@@ -364,13 +385,7 @@ def test_a_calibration_killed_mid_search_resumes_to_the_uninterrupted_fit(tmp_pa
     """Issue 13, finding 11: a calibration stopped part-way through its CMA-ES search and resumed
     with the same command ends on the same fit as one that was never stopped, and its fit.json
     says how many trials it replayed from the cache."""
-    exp = write_experiment(tmp_path, free=SEARCHED, firms=4)
-    text = (
-        exp.read_text()
-        .replace("budget = 24", "budget = 12")
-        .replace("bootstrap = 200", "bootstrap = 50")
-    )
-    exp.write_text(text)
+    exp = write_experiment(tmp_path, free=SEARCHED, firms=4, budget=12, bootstrap=50)
     whole = calibration.calibrate(
         load_experiment(str(exp)), tmp_path / "whole", workers=2, log=lambda _: None
     )
@@ -431,13 +446,14 @@ def test_the_polish_judges_on_firms_of_its_own(tmp_path):
     """With polish_firms the polish surveys a sample of its own (its own seed, that many firms):
     CMA-ES's best is scored again there first, and every polish step is scored there, so a step
     must gain on firms the search was not chosen on."""
-    exp = write_experiment(tmp_path, free=SEARCHED, firms=4)
-    text = (
-        exp.read_text()
-        .replace("budget = 24", "budget = 12\npolish = 3\npolish_firms = 6")
-        .replace("bootstrap = 200", "bootstrap = 50")
+    exp = write_experiment(
+        tmp_path,
+        free=SEARCHED,
+        firms=4,
+        budget=12,
+        bootstrap=50,
+        extra="polish = 3\npolish_firms = 6",
     )
-    exp.write_text(text)
     e = load_experiment(str(exp))
     assert e.polish_firms == 6
     out = tmp_path / "out"

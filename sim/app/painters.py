@@ -258,13 +258,8 @@ class NetworkPainter:
         """Set the week's ties (from the network's arrays: building its networkx graph cost
         about 10 ms a week) and, if ``titled``, the title (:func:`network_caption`); the live
         page shows the caption as text instead, since drawing it cost about 7 ms a week."""
-        st, network = model.staff, model.network
         pos = network_layout(model)
-        n = network.n
-        keep = np.flatnonzero(network.strength[:n] >= network.threshold)
-        edges = np.stack([network.u[keep], network.v[keep]], axis=1)
-        trust = np.asarray(tie_trust(network.r[keep], network.s[keep]), dtype=float)
-        cross = st.department[edges[:, 0]] != st.department[edges[:, 1]]
+        edges, trust, cross = _week_ties(model)
         for collection, mask in ((self.within, ~cross), (self.cross, cross)):
             collection.set_segments(list(pos[edges[mask]]))
             collection.set_linewidth(0.3 + 2.7 * trust[mask] ** 2)
@@ -272,17 +267,24 @@ class NetworkPainter:
         return self.fig
 
 
-def network_caption(model: Organisation) -> str:
-    """What the network shows this week: ties, ties across departments and their mean trust."""
-    network, st = model.network, model.staff
+def _week_ties(model: Organisation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This week's ties above the threshold, from the network's arrays: their (u, v) pairs,
+    their trust, and whether each joins the two departments."""
+    network = model.network
     n = network.n
     keep = np.flatnonzero(network.strength[:n] >= network.threshold)
-    u, v = network.u[keep], network.v[keep]
-    cross = st.department[u] != st.department[v]
+    edges = np.stack([network.u[keep], network.v[keep]], axis=1)
     trust = np.asarray(tie_trust(network.r[keep], network.s[keep]), dtype=float)
+    cross = model.staff.department[edges[:, 0]] != model.staff.department[edges[:, 1]]
+    return edges, trust, cross
+
+
+def network_caption(model: Organisation) -> str:
+    """What the network shows this week: ties, ties across departments and their mean trust."""
+    edges, trust, cross = _week_ties(model)
     trust_note = f", mean trust {trust[cross].mean():.2f}" if cross.any() else ""
     return (
-        f"Week {model.steps}: {keep.size} ties, {int(cross.sum())} across departments "
+        f"Week {model.steps}: {len(edges)} ties, {int(cross.sum())} across departments "
         f"(purple{trust_note}); width = trust"
     )
 

@@ -150,11 +150,8 @@ class Marketer(Employee):
 
 
 class Technologist(Employee):
-    """IT staff: work through the marketing requests assigned to them, after IT's own work."""
-
-    def work(self) -> None:
-        """Spend this week's marketing effort on the oldest assigned requests first."""
-        self.model.pipeline.work_on_queue(self.index)
+    """IT staff: work through the marketing requests assigned to them, after IT's own work
+    (:meth:`sim.model.work.RequestPipeline.work_queues`)."""
 
 
 class HybridHire(Marketer):

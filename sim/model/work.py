@@ -392,8 +392,8 @@ class RequestPipeline:
         self.abandoned_this_week = 0
 
     def work_queues(self) -> None:
-        """Every technologist with requests in its queue works on them, in row order (what
-        :meth:`sim.model.agents.Technologist.work` does for one)."""
+        """Every technologist with requests in its queue works on them (:meth:`work_on_queue`),
+        in row order, which is the technologists' creation order."""
         for tech in sorted(t for t, queue in self.queues.items() if queue):
             self.work_on_queue(tech)
 

@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import subprocess
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -477,8 +476,8 @@ class BatchStore:
         driver only writes the bytes, weekly rows first, the run row last."""
         key = run_key(row["scenario"], int(row["rep"]))
         if encoded.weeks is not None:
-            _atomic_bytes(encoded.weeks, self.weeks_dir / f"{key}.parquet")
-        _atomic_bytes(encoded.run, self.runs_dir / f"{key}.parquet")
+            _atomic_write(self.weeks_dir / f"{key}.parquet", encoded.weeks)
+        _atomic_write(self.runs_dir / f"{key}.parquet", encoded.run)
 
     def load_runs(self) -> pd.DataFrame:
         """All stored runs, in manifest scenario order then replication."""
@@ -571,12 +570,3 @@ def encode_run(row: dict[str, Any], weekly: pd.DataFrame | None) -> EncodedRun:
     # Straight to Arrow: a one-row DataFrame of ~130 columns through pandas cost ~4x more.
     run = pa.Table.from_pylist([row]).replace_schema_metadata(schema_metadata("runs"))
     return EncodedRun(_parquet_bytes(run), weeks)
-
-
-def _atomic_bytes(data: bytes, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
