@@ -247,8 +247,8 @@ def _run_batch(
         if own and pool is not None:
             pool.shutdown(wait=not interrupted, cancel_futures=True)
     elapsed = time.perf_counter() - started
-    stored = store.load_runs()
-    n_failed = int((stored["status"] != "ok").sum()) if len(stored) else 0
+    statuses = store.statuses()
+    n_failed = sum(status != "ok" for status in statuses)
     # runs_total counts the folder's runs, those stored and those this call asked for: a resume
     # with fewer --reps, or another scenario added to a folder, used to overwrite it with this
     # call's count alone, below the runs the folder holds.
@@ -263,7 +263,7 @@ def _run_batch(
         # every result file's SHA-256, checked by report, the results page and a resume
         checksums=CHECKSUMS,
         checksummed_files=store.write_checksums(),
-        runs_stored=len(stored),
+        runs_stored=len(statuses),
         runs_failed=n_failed,
         status=(
             "interrupted"
