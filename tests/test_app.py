@@ -233,6 +233,34 @@ def test_blitted_figures_are_the_full_drawing_week_after_week():
             assert differs.mean() < 0.002, (to_png.__name__, week, differs.mean())
 
 
+def test_a_panel_whose_axes_moved_is_redrawn_alone_and_matches_the_full_drawing(monkeypatch):
+    # Issue 14: when one outcome panel's limits move, only that panel is rendered again into
+    # the background; the image must still be what a full redraw shows, week after week.
+    from sim.app.painters import Blit
+
+    redrawn = []
+    alone = Blit._redraw_panels
+
+    def counted(self):
+        done = alone(self)
+        redrawn.append(done)
+        return done
+
+    monkeypatch.setattr(Blit, "_redraw_panels", counted)
+    firm = app.LiveFirm(seed=3, **SMALL)
+    for week in range(1, 31):
+        firm.step()
+        for to_png, to_figure in (
+            (app.customers_png, app.customers_figure),
+            (app.delivery_png, app.delivery_figure),
+        ):
+            blitted = _pixels(to_png(firm))
+            full = _pixels(app.png(to_figure(firm)))
+            differs = np.abs(blitted - full).max(axis=2) > 8
+            assert differs.mean() < 0.002, (to_png.__name__, week, differs.mean())
+    assert sum(redrawn) >= 10  # these weeks did redraw single panels
+
+
 # -- pages, rendered in-process --------------------------------------------------------------------
 @solara.component
 def _InLayout(page):
