@@ -30,6 +30,7 @@ import numpy as np
 from sim.model.agents import EMBEDDED, HYBRID, SPEED
 from sim.model.data_flow import silo_weight, violation_share
 from sim.model.parameters import DEFAULTS, Parameters
+from sim.model.trust import trust
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
@@ -117,9 +118,6 @@ class RequestPipeline:
         self.reworked_this_week = 0
         self.abandoned_this_week = 0
         self.allowance = np.zeros(len(model.staff))
-        # While raise_requests runs: each requester's ties with every technologist (strength,
-        # known, trust), read once a week; None otherwise, so a call from elsewhere reads afresh.
-        self._ties: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     # -- derived weekly quantities -----------------------------------------------------------------
     def backlog_effort(self) -> float:
@@ -132,38 +130,31 @@ class RequestPipeline:
             out[tech] = sum(r.effort_left for r in q)
         return out
 
-    def estimate_weeks(self, req: Request, load: np.ndarray) -> float:
-        """IT's estimate of this request's time to market: the governance wait, then the assignee's
-        queue and this request at the assignee's weekly marketing effort. Marketing asks before it
-        chooses, so the estimate is also the delay it weighs against SaaS (docs/model.md: work,
-        step 2)."""
-        p = self.model.p
-        agility = self.model.lever("governance_agility")
-        low_risk = req.complexity < p.low_risk_complexity
-        wait = p.governance_weeks * ((1.0 - agility) if low_risk else 1.0)
-        effort = self.effort(req.complexity, agility, p)
-        rate = max(self.allowance[req.assignee], 0.02)
-        return wait + (load[req.assignee] + effort) / rate
-
     @staticmethod
-    def effort(complexity: float, agility: float, p: Parameters = DEFAULTS) -> float:
-        """Effort units of a request (``effort_base`` plus ``effort_per_complexity`` times its
+    def efforts(complexity: np.ndarray, agility: float, p: Parameters = DEFAULTS) -> np.ndarray:
+        """Effort units of each request (``effort_base`` plus ``effort_per_complexity`` times its
         complexity); light governance trims the paperwork of low-risk work by ``agile_effort_cut``
         at full agility."""
         effort = p.effort_base + p.effort_per_complexity * complexity
-        if complexity < p.low_risk_complexity:
-            return effort * (1.0 - p.agile_effort_cut * agility)
-        return effort
+        low_risk = complexity < p.low_risk_complexity
+        return np.where(low_risk, effort * (1.0 - p.agile_effort_cut * agility), effort)
+
+    @staticmethod
+    def effort(complexity: float, agility: float, p: Parameters = DEFAULTS) -> float:
+        """Effort units of one request (:meth:`efforts`)."""
+        return float(RequestPipeline.efforts(np.array([complexity]), agility, p)[0])
 
     # -- 1-4: raising, requirements, routing, promises
     def raise_requests(self) -> None:
-        """Marketers (hybrids included) raise this week's requests and decide their route."""
+        """Marketers (hybrids included) raise this week's requests and decide their route.
+
+        The week's requests are handled as arrays: their ties with every technologist, the
+        terms of the SaaS choice, the bridges, the clarity of the requirements, the promises and
+        the ledger counts are whole-array operations (issue 14). Only what one request's choice
+        changes for the next stays a pass in request order: whom to ask and whether to buy SaaS
+        both weigh IT's queues, which every request routed to IT lengthens.
+        """
         m = self.model
-        self.raised_this_week = []
-        load = self.load()
-        # Ties and trust do not change while requests are raised (contacts came before, outcomes
-        # come after): read each requester's row once, not once per request.
-        self._ties = {}
         drawn = [
             self._draw_requests(
                 m.streams.week("requests", m.steps), m.marketing_rows[: m.p.n_marketers]
@@ -175,25 +166,61 @@ class RequestPipeline:
             drawn.append(
                 self._draw_requests(m.streams.week("hybrid_requests", m.steps), m.hybrid_rows)
             )
+        requesters, values, complexity, urgency, uniforms = (
+            np.concatenate(parts) for parts in zip(*drawn, strict=True)
+        )
         week = m.steps
-        for requesters, values, complexity, urgency, uniforms in drawn:
-            # Python numbers, converted once per array rather than once per request.
-            columns = zip(
-                requesters.tolist(),
-                values.tolist(),
-                complexity.tolist(),
-                urgency.tolist(),
-                strict=True,
+        columns = zip(
+            requesters.tolist(), values.tolist(), complexity.tolist(), urgency.tolist(), strict=True
+        )
+        reqs = [
+            Request(self.next_id + k, requester, week, value, complex_, urgent, u=uniforms[k])
+            for k, (requester, value, complex_, urgent) in enumerate(columns)
+        ]
+        self.next_id += len(reqs)
+        self.raised_this_week = reqs
+        if not reqs:
+            return
+        p = m.p
+        techs = m.technologist_rows  # ascending rows, so positions sort as rows do
+        agility = m.lever("governance_agility")
+        efforts = self.efforts(complexity, agility, p).tolist()
+        waits = self.governance_waits(complexity, agility).tolist()
+        worth, candidates = self._tie_worth(requesters, uniforms)
+        speed, trust_term, urgent, complex_ = self._saas_terms(requesters, urgency, complexity)
+        rate = np.maximum(self.allowance[techs], 0.02)
+        load = self.load()
+        assignees = np.empty(len(reqs), dtype=np.int64)
+        expected = np.empty(len(reqs))
+        saas = np.zeros(len(reqs), dtype=bool)
+        u_route = uniforms[:, U_ROUTE].tolist()
+        for k in range(len(reqs)):
+            # Whom to ask: the candidate whose tie is worth the wait (see _assign).
+            at = int(np.argmax(np.where(candidates[k], worth[k] - load[techs] / rate, -np.inf)))
+            tech = int(techs[at])
+            assignees[k] = tech
+            # IT's estimate of its time to market: the approval wait, then the assignee's queue
+            # and this request at the assignee's weekly effort for marketing. Marketing asks
+            # before it chooses, so it is also the delay it weighs against SaaS (step 2).
+            expected[k] = estimate = waits[k] + (load[tech] + efforts[k]) / rate[at]
+            logit = (
+                p.saas_propensity
+                + p.saas_delay_weight * (estimate / 6.0 - 1.0)
+                + speed[k]
+                - trust_term
+                + urgent[k]
+                - complex_[k]
             )
-            for k, (requester, value, complex_, urgent) in enumerate(columns):
-                req = Request(self.next_id, requester, week, value, complex_, urgent, u=uniforms[k])
-                self.next_id += 1
-                self._staff_request(req, load)
-                self._route(req, self.estimate_weeks(req, load))
-                self.raised_this_week.append(req)
-                if req.route == "it":
-                    load[req.assignee] += req.effort_left
-        self._ties = None
+            saas[k] = u_route[k] < self._saas_chance(logit)
+            if not saas[k]:
+                load[tech] += efforts[k]
+        bridges = self._bridges(requesters, uniforms)
+        clarity = self.clarities(requesters, assignees, bridges, complexity)
+        for req, tech, bridge, clear in zip(
+            reqs, assignees.tolist(), bridges.tolist(), clarity.tolist(), strict=True
+        ):
+            req.assignee, req.bridge, req.clarity = tech, bridge, clear
+        self._route_all(reqs, expected, saas)
 
     def _draw_requests(self, rng: np.random.Generator, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         """Requesters, values, complexities and urgencies of this week's requests from ``rows``.
@@ -215,160 +242,239 @@ class RequestPipeline:
             rng.random((n, N_UNIFORMS)),
         )
 
-    def _staff_request(self, req: Request, load: np.ndarray) -> None:
-        """Choose the technologist and the bridge, then the clarity of the requirements."""
-        req.assignee = self._assign(req, load)
-        req.bridge = self._bridge(req)
-        req.clarity = self.clarity(req)
+    def _tie_worth(
+        self, requesters: np.ndarray, uniforms: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What each requester's tie with each technologist is worth, in weeks of queue, and the
+        technologists she might ask: those she has a tie with and three drawn at random (shape
+        (requests, technologists) both). A full-strength, trusted tie is worth
+        ``tie_worth_weeks`` weeks (complex knowledge travels best over strong ties, Hansen
+        1999). Ties and trust do not change while requests are raised (contacts came before,
+        outcomes come after), so they are read once for the week."""
+        m = self.model
+        network, techs = m.network, m.technologist_rows
+        rows = network.row_of[requesters[:, None], techs[None, :]]
+        met = rows >= 0
+        strength = np.where(met, network.strength[rows], 0.0)
+        trusted = np.where(met, trust(network.r[rows], network.s[rows]), 0.5)
+        worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
+        candidates = strength >= network.threshold
+        drawn = (uniforms[:, U_TECH : U_TECH + 3] * techs.size).astype(np.int64)
+        candidates[np.arange(requesters.size)[:, None], drawn] = True
+        return worth, candidates
 
     def _assign(self, req: Request, load: np.ndarray) -> int:
         """The technologist the requester asks: among the people she has a tie with and three
-        she might ask at random, the one whose tie is worth the wait. A full-strength, trusted
-        tie is worth ``tie_worth_weeks`` weeks of queue (complex knowledge travels best over
-        strong ties, Hansen 1999), a weaker or less trusted one less, so a strong tie is worth a
-        wait but not an unbounded one; the queue is the technologist's load at their weekly
-        effort for marketing."""
-        m = self.model
-        technologists = m.technologist_rows  # ascending rows, so positions sort as rows do
-        network = m.network
-        ties = self._ties.get(req.requester) if self._ties is not None else None
-        if ties is None:
-            strength_all = network.strengths_of(req.requester, technologists)
-            trust_all = network.trust_in(req.requester, technologists)
-            ties = (strength_all, strength_all >= network.threshold, trust_all)
-            if self._ties is not None:
-                self._ties[req.requester] = ties
-        strength_all, known, trust_all = ties
-        # The ties she has and the three drawn, each once, in row order.
-        pick = known.copy()
-        pick[(req.u[U_TECH : U_TECH + 3] * technologists.size).astype(np.int64)] = True
-        at = np.flatnonzero(pick)
-        candidates, strength, trusted = technologists[at], strength_all[at], trust_all[at]
-        wait = load[candidates] / np.maximum(self.allowance[candidates], 0.02)
-        worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
-        return int(candidates[int(np.argmax(worth - wait))])
+        she might ask at random, the one whose tie is worth the wait (:meth:`_tie_worth`), so a
+        strong tie is worth a wait but not an unbounded one; the queue is the technologist's load
+        at their weekly effort for marketing. :meth:`raise_requests` makes the same choice for
+        the week's requests in one pass."""
+        techs = self.model.technologist_rows
+        worth, candidates = self._tie_worth(np.array([req.requester]), req.u[None, :])
+        wait = load[techs] / np.maximum(self.allowance[techs], 0.02)
+        return int(techs[int(np.argmax(np.where(candidates[0], worth[0] - wait, -np.inf)))])
 
-    def _bridge(self, req: Request) -> int:
-        """A hybrid or embedded analyst who takes part in the requirements, or -1."""
+    def _bridges(self, requesters: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """A hybrid or embedded analyst who takes part in each request's requirements, or -1:
+        a hybrid's own request has her; otherwise an embedded analyst or a hybrid joins with
+        the share of marketers they can serve (``analyst_reach``, ``hybrid_reach``)."""
         m = self.model
-        if m.staff.role[req.requester] == HYBRID:
-            return req.requester
+        out = np.full(requesters.size, -1, dtype=np.int64)
         n_marketers = max(m.n_joined_marketers, 1)
         analysts, hybrids = m.embedded_rows, m.joined_hybrid_rows
-        u = req.u
-        analyst_reach, hybrid_reach = m.p.analyst_reach, m.p.hybrid_reach
-        if analysts.size and u[U_ANALYST] < min(1.0, analysts.size * analyst_reach / n_marketers):
-            return int(analysts[int(u[U_WHO] * analysts.size)])
-        if hybrids.size and u[U_HYBRID] < min(1.0, hybrids.size * hybrid_reach / n_marketers):
-            return int(hybrids[int(u[U_WHO] * hybrids.size)])
-        return -1
+        taken = np.zeros(requesters.size, dtype=bool)
+        if analysts.size:
+            taken = uniforms[:, U_ANALYST] < min(
+                1.0, analysts.size * m.p.analyst_reach / n_marketers
+            )
+            out[taken] = analysts[(uniforms[taken, U_WHO] * analysts.size).astype(np.int64)]
+        if hybrids.size:
+            joins = ~taken & (
+                uniforms[:, U_HYBRID] < min(1.0, hybrids.size * m.p.hybrid_reach / n_marketers)
+            )
+            out[joins] = hybrids[(uniforms[joins, U_WHO] * hybrids.size).astype(np.int64)]
+        own = m.staff.role[requesters] == HYBRID
+        out[own] = requesters[own]
+        return out
 
-    def clarity(self, req: Request) -> float:
-        """Probability in [0, 1] that the request is understood as meant (docs/model.md: work,
+    def _bridge(self, req: Request) -> int:
+        """A hybrid or embedded analyst who takes part in the requirements, or -1
+        (:meth:`_bridges` for one request)."""
+        return int(self._bridges(np.array([req.requester]), req.u[None, :])[0])
+
+    def clarities(
+        self,
+        requesters: np.ndarray,
+        assignees: np.ndarray,
+        bridges: np.ndarray,
+        complexity: np.ndarray,
+    ) -> np.ndarray:
+        """Probability in [0, 1] that each request is understood as meant (docs/model.md: work,
         step 1)."""
         m = self.model
         p, staff = m.p, m.staff
         glossary = bool(m.lever("shared_glossary"))
-        # The pair's mean fluency, as effective_fluency gives it for each (scalars: this runs
-        # for every request).
-        a, b = float(staff.fluency[req.requester]), float(staff.fluency[req.assignee])
+        # The pair's mean fluency, as effective_fluency gives it for each.
+        a, b = staff.fluency[requesters], staff.fluency[assignees]
         if glossary:
-            a, b = max(a, p.glossary_floor), max(b, p.glossary_floor)
+            a, b = np.maximum(a, p.glossary_floor), np.maximum(b, p.glossary_floor)
         pair_fluency = (a + b) / 2.0
-        tech_skill = float(staff.tech_skill[req.requester])
-        factor = 1.0
-        if req.bridge >= 0:
-            pair_fluency = max(pair_fluency, float(staff.fluency[req.bridge]))
-            tech_skill = max(tech_skill, float(staff.tech_skill[req.bridge]))
-            factor *= p.bridge_clarity
+        tech_skill = staff.tech_skill[requesters]
+        factor = np.ones(requesters.size)
+        bridged = bridges >= 0
+        if bridged.any():
+            who = bridges[bridged]
+            pair_fluency[bridged] = np.maximum(pair_fluency[bridged], staff.fluency[who])
+            tech_skill = tech_skill.copy()
+            tech_skill[bridged] = np.maximum(tech_skill[bridged], staff.tech_skill[who])
+            factor[bridged] *= p.bridge_clarity
         if m.lever("it_involved_early"):
             factor *= p.early_clarity
-        tie = m.network.strength_of(req.requester, req.assignee)
+        rows = m.network.row_of[requesters, assignees]
+        tie = np.where(rows >= 0, m.network.strength[rows], 0.0)
         miss = (
             p.misunderstanding
-            * req.complexity
+            * complexity
             * (1.0 - pair_fluency)
             * (1.0 - p.requester_skill_clarity * tech_skill)
-            * (1.0 - p.tie_clarity * tie * req.complexity)
+            * (1.0 - p.tie_clarity * tie * complexity)
             * factor
         )
         if glossary:
             # The glossary settles the worst confusions: no request is a coin toss any more.
-            miss = min(miss, p.glossary_miss_cap * p.misunderstanding * req.complexity)
-        return 1.0 - min(max(miss, 0.0), 1.0)
+            miss = np.minimum(miss, p.glossary_miss_cap * p.misunderstanding * complexity)
+        return 1.0 - np.clip(miss, 0.0, 1.0)
+
+    def clarity(self, req: Request) -> float:
+        """Probability in [0, 1] that the request is understood as meant (:meth:`clarities`
+        for one request)."""
+        one = np.array([req.requester]), np.array([req.assignee]), np.array([req.bridge])
+        return float(self.clarities(*one, np.array([req.complexity]))[0])
+
+    def _saas_terms(
+        self, requesters: np.ndarray, urgency: np.ndarray, complexity: np.ndarray
+    ) -> tuple[list[float], float, list[float], list[float]]:
+        """The terms of the SaaS logit that do not depend on IT's estimate: the requester's
+        speed weight, marketing's trust in IT, urgency and complexity (:meth:`saas_probability`).
+        Each is centred on a traditional firm's typical value (speed weight 0.45, trust 0.45,
+        mid urgency and complexity), so ``saas_propensity`` is the logit at 6 weeks."""
+        m = self.model
+        p = m.p
+        speed = p.saas_speed_weight * (m.kpi[requesters, SPEED] - 0.45)
+        trust_term = p.saas_trust_weight * (m.trust_marketing_in_it.value - 0.45)
+        urgent = p.saas_urgency_weight * (urgency - 0.5)
+        complex_ = p.saas_complexity_weight * (complexity - 0.5)
+        return speed.tolist(), trust_term, urgent.tolist(), complex_.tolist()
+
+    def _saas_chance(self, logit: float) -> float:
+        """The SaaS probability of a logit, after early involvement and the SaaS policy."""
+        m = self.model
+        if m.lever("it_involved_early"):
+            logit -= m.p.early_saas_cut
+        prob = 1.0 / (1.0 + math.exp(-logit))
+        return min(1.0, prob * saas_damping(m.p, m.lever("saas_policy")))
 
     def saas_probability(self, req: Request, expected_weeks: float) -> float:
         """Chance that marketing buys this request as SaaS around IT (docs/model.md: work,
-        step 2)."""
-        m = self.model
-        p = m.p
-        speed = float(m.kpi[req.requester, SPEED])
-        # Each term is centred on a traditional firm's typical value (6 weeks, speed weight
-        # 0.45, trust 0.45, mid urgency and complexity), so saas_propensity is its logit.
+        step 2): a logit that rises with IT's estimate (``saas_delay_weight`` per 6 weeks), the
+        speed weight of the requester's KPIs and urgency, and falls with marketing's trust in IT
+        and the request's complexity."""
+        p = self.model.p
+        speed, trust_term, urgent, complex_ = self._saas_terms(
+            np.array([req.requester]), np.array([req.urgency]), np.array([req.complexity])
+        )
         logit = (
             p.saas_propensity
             + p.saas_delay_weight * (expected_weeks / 6.0 - 1.0)
-            + p.saas_speed_weight * (speed - 0.45)
-            - p.saas_trust_weight * (m.trust_marketing_in_it.value - 0.45)
-            + p.saas_urgency_weight * (req.urgency - 0.5)
-            - p.saas_complexity_weight * (req.complexity - 0.5)
+            + speed[0]
+            - trust_term
+            + urgent[0]
+            - complex_[0]
         )
-        if m.lever("it_involved_early"):
-            logit -= p.early_saas_cut
-        prob = 1.0 / (1.0 + math.exp(-logit))
-        return min(1.0, prob * saas_damping(p, m.lever("saas_policy")))
+        return self._saas_chance(logit)
+
+    def governance_waits(self, complexity: np.ndarray, agility: float) -> np.ndarray:
+        """Weeks each request waits for approval: ``governance_weeks``, shortened by light
+        governance (``governance_agility``) for low-risk work."""
+        p = self.model.p
+        low_risk = complexity < p.low_risk_complexity
+        return np.where(low_risk, p.governance_weeks * (1.0 - agility), p.governance_weeks)
+
+    def _count(self, event: str, rows: np.ndarray, *leaders: int) -> None:
+        """Count ``event`` once for each of ``rows`` and once per row for each leader."""
+        if rows.size:
+            people = np.concatenate([rows, np.repeat(np.array(leaders, np.int64), rows.size)])
+            self.model.ledger.add(event, people)
 
     def _route(self, req: Request, expected_weeks: float) -> None:
+        """Route one request whose technologist is chosen (:meth:`_route_all`)."""
+        saas = req.u[U_ROUTE] < self.saas_probability(req, expected_weeks)
+        self._route_all([req], np.array([expected_weeks]), np.array([saas]))
+
+    def _route_all(self, reqs: list[Request], expected: np.ndarray, saas: np.ndarray) -> None:
+        """Send each request the way it was decided (``saas``): to a SaaS purchase, or to its
+        technologist's queue after the governance wait, with a date promised over IT's head or
+        padded by IT from its estimate ``expected`` (weeks); then count what the requester and
+        the leaders saw."""
         m = self.model
         p = m.p
         week = m.steps
-        ledger = m.ledger
-        people = [req.requester, m.cmo]
-        ledger.add("raised", people)
-        if req.u[U_ROUTE] < self.saas_probability(req, expected_weeks):
-            req.route = "saas"
-            req.due_week = week + p.saas_lead_weeks
-            self.saas_pending.append(req)
-            policy = m.lever("saas_policy")
-            ledger.add("routed_saas", [req.requester, m.cmo, m.cio])
-            if req.u[U_VIOLATION] < violation_share(m.p, policy):
-                ledger.add("violation", [req.requester, m.cmo, m.cio])
-                ledger.add("bad_interaction", m.cio)
-            return
-        req.route = "it"
+        cmo, cio = m.cmo, m.cio
+        rows = np.array([r.requester for r in reqs], dtype=np.int64)
+        uniforms = np.stack([r.u for r in reqs])
+        complexity = np.array([r.complexity for r in reqs])
+        self._count("raised", rows, cmo)
+        policy = m.lever("saas_policy")
+        self._count("routed_saas", rows[saas], cmo, cio)
+        broke = saas & (uniforms[:, U_VIOLATION] < violation_share(p, policy))
+        self._count("violation", rows[broke], cmo, cio)
+        self._count("bad_interaction", np.full(np.count_nonzero(broke), cio))
+
+        it = ~saas
         agility = m.lever("governance_agility")
-        low_risk = req.complexity < p.low_risk_complexity
-        wait = p.governance_weeks * ((1.0 - agility) if low_risk else 1.0)
-        req.start_week = week + round(wait)
-        req.effort_total = req.effort_left = self.effort(req.complexity, agility, p)
-        if req.u[U_PROMISE] < self.promise_probability(req):
-            req.promised = True
-            # Marketing's date follows the business's wish, not IT's queue: about 30% optimistic.
-            req.due_week = week + math.ceil(p.promise_optimism * expected_weeks)
-            ledger.add("promised_without_it", [req.requester, m.cmo, m.cio])
-        else:
-            req.due_week = week + math.ceil(p.estimate_padding * expected_weeks)  # IT pads it
-        self.queues.setdefault(req.assignee, deque()).append(req)
-        it_people = [req.requester, m.cmo, m.cio]
-        ledger.add("raised_it", it_people)
+        start = week + np.round(self.governance_waits(complexity, agility)).astype(np.int64)
+        effort = self.efforts(complexity, agility, p)
+        promised = it & (uniforms[:, U_PROMISE] < self.promise_probabilities(rows))
+        # Marketing's date follows the business's wish, not IT's queue: about 30% optimistic;
+        # IT pads its own estimate.
+        factor = np.where(promised, p.promise_optimism, p.estimate_padding)
+        due = week + np.ceil(factor * expected).astype(np.int64)
+        for k, req in enumerate(reqs):
+            if saas[k]:
+                req.route = "saas"
+                req.due_week = week + p.saas_lead_weeks
+                self.saas_pending.append(req)
+                continue
+            req.route = "it"
+            req.start_week = int(start[k])
+            req.effort_total = req.effort_left = float(effort[k])
+            req.promised = bool(promised[k])
+            req.due_week = int(due[k])
+            self.queues.setdefault(req.assignee, deque()).append(req)
+        self._count("promised_without_it", rows[promised], cmo, cio)
+        self._count("raised_it", rows[it], cmo, cio)
         # Decided jointly: raised under the roadmap the CMO and CIO agreed, and not promised over
         # IT's head.
-        joint = m.roadmap_agreed and not req.promised
-        if joint:
-            ledger.add("joint_decision", it_people)
-        if joint or (req.bridge >= 0 and m.staff.role[req.bridge] == EMBEDDED):
-            ledger.add("handled_together", it_people)
+        joint = it & ~promised & m.roadmap_agreed
+        self._count("joint_decision", rows[joint], cmo, cio)
+        bridges = np.array([r.bridge for r in reqs], dtype=np.int64)
+        embedded = (bridges >= 0) & (m.staff.role[np.maximum(bridges, 0)] == EMBEDDED)
+        self._count("handled_together", rows[joint | (it & embedded)], cmo, cio)
 
-    def promise_probability(self, req: Request) -> float:
-        """Chance that marketing commits a date without IT's agreement (docs/model.md: work,
-        step 4)."""
+    def promise_probabilities(self, requesters: np.ndarray) -> np.ndarray:
+        """Chance that marketing commits a date without IT's agreement, for each requester
+        (docs/model.md: work, step 4)."""
         m = self.model
-        prob = m.p.promise_propensity
-        prob *= float(m.kpi[req.requester, SPEED]) / 0.6
+        prob = m.p.promise_propensity * (m.kpi[requesters, SPEED] / 0.6)
         prob *= 1.0 - m.p.promise_trust_weight * (m.trust_marketing_in_it.value - 0.3)
         if m.roadmap_agreed:
             prob *= 1.0 - m.p.roadmap_promise_cut  # the dates were agreed with IT
-        return min(max(prob, 0.0), 1.0)
+        return np.clip(prob, 0.0, 1.0)
+
+    def promise_probability(self, req: Request) -> float:
+        """Chance that marketing commits a date without IT's agreement
+        (:meth:`promise_probabilities` for one request)."""
+        return float(self.promise_probabilities(np.array([req.requester]))[0])
 
     # -- 3 and 5: priority and delivery ------------------------------------------------------------
     def priority_share(self) -> float:
