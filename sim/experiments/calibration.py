@@ -857,6 +857,19 @@ def mechanism_checks(
     return pd.DataFrame(rows, columns=MECHANISM_COLUMNS)
 
 
+def posterior_table(fit: Fit, draws: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """The parameter draws as a table, one complete parameter set per row (``draw``, then every
+    free parameter: the estimated ones drawn, those fixed after screening at their value), which
+    ``orgsim batch --fit`` samples from (:mod:`sim.runs.posterior`). Today's draws are the
+    bootstrap of the estimate (:func:`bootstrap`): its sampling distribution under the targets'
+    binomial error and the surveyed firms' noise, clipped to the priors."""
+    table = pd.DataFrame(draws, columns=names)
+    for name, value in fit.fixed.items():
+        table[name] = value
+    table.insert(0, "draw", np.arange(len(table)))
+    return table
+
+
 def write_outputs(
     e: Experiment,
     fit: Fit,
@@ -871,6 +884,9 @@ def write_outputs(
 
     out = fit.out
     fit.predictions.to_csv(out / "predictions.csv", index=False)
+    from sim.runs.posterior import POSTERIOR_FILE
+
+    posterior_table(fit, draws, names).to_csv(out / POSTERIOR_FILE, index=False)
     payload = {
         "experiment": e.name,
         "file": str(e.path),

@@ -28,6 +28,7 @@ from sim.model.outcomes import OUTCOMES
 from sim.model.parameters import Parameters
 from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, local_pool
+from sim.runs.posterior import PosteriorDraws
 from sim.runs.progress import progress_bar
 from sim.runs.scenarios import Scenario
 from sim.runs.store import (
@@ -74,12 +75,21 @@ class BatchResult:
 
 
 def plan(
-    scenarios: Iterable[Scenario], reps: int, master_seed: int, weeks: int | None
+    scenarios: Iterable[Scenario],
+    reps: int,
+    master_seed: int,
+    weeks: int | None,
+    posterior: PosteriorDraws | None = None,
 ) -> list[RunSpec]:
-    """Every (scenario, replication) of the batch; replication r has the same seed everywhere."""
+    """Every (scenario, replication) of the batch; replication r has the same seed everywhere,
+    and with a ``posterior`` the same parameter draw everywhere (:mod:`sim.runs.posterior`). A
+    scenario that sets a fitted parameter itself keeps its own value: it asks for that value."""
     seeds = replicate_seeds(master_seed, reps)
+    drawn: list[dict[str, Any]] = [{} for _ in seeds]
+    if posterior is not None:
+        drawn = [posterior.values(row) for row in posterior.rows_for(reps, master_seed)]
     return [
-        RunSpec(s.name, rep, seed, dict(s.overrides), weeks)
+        RunSpec(s.name, rep, seed, {**drawn[rep], **s.overrides}, weeks)
         for s in scenarios
         for rep, seed in enumerate(seeds)
     ]
@@ -129,9 +139,16 @@ def run_chunk(specs: list[RunSpec]) -> list[tuple[dict[str, Any], EncodedRun]]:
 
 
 def manifest_for(
-    scenarios: list[Scenario], reps: int, master_seed: int, weeks: int | None, command: list[str]
+    scenarios: list[Scenario],
+    reps: int,
+    master_seed: int,
+    weeks: int | None,
+    command: list[str],
+    posterior: PosteriorDraws | None = None,
 ) -> dict[str, Any]:
     return {
+        # the parameter draws of --fit, one per replication (None: the defaults everywhere)
+        "fit": posterior.manifest(reps, master_seed) if posterior is not None else None,
         "kind": "orgsim batch",
         "command": command,
         "master_seed": master_seed,
@@ -186,6 +203,7 @@ def _run_batch(
     command: list[str] | None = None,
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    posterior: PosteriorDraws | None = None,
 ) -> BatchResult:
     """Run every missing (scenario, replication) and store each as it arrives.
 
@@ -199,14 +217,16 @@ def _run_batch(
         fresh: move an existing batch in the folder aside and start again.
         progress: draw a progress bar on stderr.
         on_result: called with each stored run row (tests use it to interrupt a batch).
+        posterior: parameter draws of a calibration (``--fit``): one per replication, shared by
+            every scenario of it.
 
     Raises:
         StoreError: the folder holds a different batch (see :meth:`BatchStore.prepare`).
     """
     manifest = store.prepare(
-        manifest_for(scenarios, reps, master_seed, weeks, command or []), fresh
+        manifest_for(scenarios, reps, master_seed, weeks, command or [], posterior), fresh
     )
-    specs = plan(scenarios, reps, master_seed, weeks)
+    specs = plan(scenarios, reps, master_seed, weeks, posterior)
     moved = store.move_damaged_aside()
     if moved:
         print(

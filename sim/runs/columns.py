@@ -377,6 +377,21 @@ def prediction_columns() -> Described:
     return _described(PREDICTION_COLUMNS, text, "predictions.csv")
 
 
+def posterior_columns() -> Described:
+    """posterior.csv: one parameter set per row."""
+    return {
+        "draw": ("integer", "Number of the draw, from 0."),
+        "<parameter>": (
+            "the parameter's unit",
+            "One column per free parameter of the experiment: the draw's value (a parameter "
+            "fixed after screening has its fixed value in every row). Today the draws are the "
+            "bootstrap of the estimate: the published shares redrawn from their binomial "
+            "sampling error and the surveyed firms resampled, solved through the Jacobian at "
+            "the optimum, clipped to the priors.",
+        ),
+    }
+
+
 def evaluation_keys() -> Described:
     """evaluations.jsonl: one JSON object per line, one line per distinct evaluation."""
     from sim.survey.population import SHARE_COLUMNS, SURVEY_ANSWER_COLUMNS
@@ -521,6 +536,11 @@ def point_columns() -> Described:
 CALIBRATION_FILES: Described = {
     "fit.json": ("JSON", "The fit: estimates, intervals, the fit against targets (keys below)."),
     "predictions.csv": ("CSV", "Every item of the instrument at the fit (columns below)."),
+    "posterior.csv": (
+        "CSV",
+        "The parameter draws, one complete set per row (columns below): what `orgsim batch "
+        "--fit` samples from.",
+    ),
     "report.html": ("HTML", "The report: fit, misfit, parameters, predictions, mechanisms."),
     "fit_targets.png": ("PNG", "Each target's band, published value and fit with its interval."),
     "marginals.png": ("PNG", "The bootstrap distribution of each estimate."),
@@ -668,6 +688,10 @@ def markdown() -> str:
         "### `predictions.csv`",
         "",
         *_table(prediction_columns()),
+        "",
+        "### `posterior.csv`",
+        "",
+        *_table(posterior_columns()),
         "",
         "### `evaluations.jsonl`",
         "",

@@ -513,6 +513,11 @@ def _batch_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What keeps a stored batch from being resumed by ``new``: another master seed or horizon,
     another model, or a scenario of the same name with other parameters."""
     found = differing(old, new, ("master_seed", "weeks"))
+    old_fit, new_fit = old.get("fit") or {}, new.get("fit") or {}
+    if old_fit.get("sha256") != new_fit.get("sha256"):
+        found.append(
+            f"parameter draws ({_draws(old_fit)}, this one {_draws(new_fit)}): results would mix"
+        )
     old_fp = old.get("environment", {}).get("model_fingerprint")
     new_fp = new.get("environment", {}).get("model_fingerprint")
     if old_fp != new_fp:
@@ -529,6 +534,11 @@ def _batch_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 f"parameters of scenario {name!r} (file {spec.get('file')}): results would mix"
             )
     return found
+
+
+def _draws(fit: dict[str, Any]) -> str:
+    """Where a batch's parameters came from, for a message: a --fit folder or the defaults."""
+    return f"--fit {fit['folder']}" if fit else "the default parameters"
 
 
 def _effective(overrides: dict[str, Any] | None) -> dict[str, Any]:
