@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed-stamp
 # The uv that uv.lock pins: the bootstrap installs that very version.
 UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
 
-.PHONY: setup demo test test-fast lint typecheck format bench baseline clean browser
+.PHONY: setup demo test test-fast lint typecheck format bench baseline fit clean browser
 
 $(STAMP): pyproject.toml uv.lock
 	@test -n "$(UV_VERSION)" || { echo "uv.lock holds no uv version (uv is in the dev extra)"; exit 1; }
@@ -70,6 +70,12 @@ bench: setup
 # Regenerate the stored baseline on purpose (see tests/test_baseline.py and CHANGELOG.md).
 baseline: setup
 	$(BIN)/python tests/update_baseline.py
+
+# Calibrate fit_2016 again and ship it as experiments/fits/fit_2016 (the demo's and --fit's
+# parameter draws): after `make baseline`, since the shipped fit belongs to one model output.
+fit: setup
+	$(BIN)/orgsim calibrate experiments/fit_2016.toml --workers 2 --out results/fit_2016 --fresh
+	$(BIN)/python -m sim.experiments.shipped results/fit_2016
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache orgsim.egg-info

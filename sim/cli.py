@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import __version__
+from sim.datafiles import data_dir
 from sim.errors import UserError
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 # Every import of the library happens inside the command that needs it, so that `orgsim --help`
 # and `orgsim --version` do not pay for Mesa, pandas and SciPy.
 
+# The fit the demo's second batch draws its parameters from: the posterior of fit_2016 as
+# calibrated on this model (tests/test_posterior.py checks it is this model's).
+DEMO_FIT = data_dir("experiments") / "fits" / "fit_2016"
 DEMO_SCENARIOS = ("baseline", "shared_metrics", "colocation", "hybrid_hires", "three_levers")
 
 
@@ -213,10 +217,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     Example: orgsim batch baseline shared_metrics colocation --reps 20 --out results/levers
     """
     from sim.runs.batch import run_batch
+    from sim.runs.posterior import load_posterior
     from sim.runs.store import BatchStore
 
     loaded = _load_all(args.scenarios)
     _check_runs(len(loaded), args.reps, getattr(args, "max_runs", None))
+    fit = getattr(args, "fit", None)
+    posterior = load_posterior(fit) if fit else None
     from sim.runs.scenarios import check_horizon
 
     extra = {} if args.weeks is None else {"weeks": args.weeks}
@@ -231,6 +238,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             f"seed {args.seed}, {where} -> {out}",
             file=sys.stderr,
         )
+        if posterior is not None:
+            print(
+                f"orgsim batch: each replication runs one of the {len(posterior.table)} parameter "
+                f"draws in {fit} ({', '.join(posterior.parameters)}), the same for every scenario",
+                file=sys.stderr,
+            )
         result = run_batch(
             loaded,
             BatchStore(out),
@@ -242,6 +255,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             fresh=args.fresh,
             command=["orgsim", *getattr(args, "argv", [])],
             progress=not args.quiet,
+            posterior=posterior,
         )
     if result.interrupted:
         print(
@@ -452,8 +466,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.results)
 
 
-def _demo_outdated(out: Path, seed: int, weeks: int | None) -> bool:
-    """Whether ``out`` holds a demo of another model version, seed or horizon.
+def _demo_outdated(out: Path, seed: int, weeks: int | None, fit: str | None = None) -> bool:
+    """Whether ``out`` holds a demo of another model version, seed, horizon or fit.
 
     ``make demo`` must keep working after the model changes, so the demo (and only the demo)
     moves such a batch aside into ``out/superseded-*`` (nothing is deleted) instead of refusing.
@@ -472,36 +486,74 @@ def _demo_outdated(out: Path, seed: int, weeks: int | None) -> bool:
         old.get("environment", {}).get("model_fingerprint") != model_fingerprint()
         or old.get("master_seed") != seed
         or old.get("weeks") != horizon
+        or (old.get("fit") or {}).get("sha256") != _posterior_digest(fit)
     )
     if outdated:
         print(
-            f"{out} holds a demo of another model version, seed or horizon: moving it aside "
+            f"{out} holds a demo of another model version, seed, horizon or fit: moving it aside "
             f"into {out}/superseded-*",
             file=sys.stderr,
         )
     return outdated
 
 
+def _posterior_digest(fit: str | None) -> str | None:
+    """The SHA-256 of a fit folder's posterior.csv (None without a fit or without the file)."""
+    import hashlib
+
+    from sim.runs.posterior import POSTERIOR_FILE
+
+    path = Path(fit) / POSTERIOR_FILE if fit else None
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the baseline and the headline levers (shared metrics, colocation, hybrid hires, and all
-    three) on paired seeds on local processes, write the report, print its summary table.
+    three) on paired seeds on local processes, write the report, print its summary table; then,
+    with a fit (the shipped ``experiments/fits/fit_2016`` unless ``--fit`` names another, or
+    ``--fit none``), the same batch on one parameter draw per replication into ``OUT-fit``, and
+    each lever's paired effect with both intervals side by side: seed noise alone, then seed
+    noise and the fit's uncertainty.
 
     Example: orgsim demo --reps 20 --workers 2
     """
+    status = _demo_batch(args, Path(args.out), fit=None)
+    if status not in (0, 1) or str(args.fit).lower() == "none":
+        return status
+    fit_out = Path(f"{args.out}-fit")
+    fit_status = _demo_batch(args, fit_out, fit=args.fit)
+    if fit_status not in (0, 1):
+        return fit_status
+    from sim.results.report import format_side_by_side, side_by_side
+
+    table = side_by_side(Path(args.out) / "report", fit_out / "report")
+    table.to_csv(fit_out / "report" / "side_by_side.csv", index=False)
+    print(
+        "\nlever effects against the baseline, 95% intervals ("
+        + str(fit_out / "report" / "side_by_side.csv")
+        + "):"
+    )
+    print(format_side_by_side(table))
+    return max(status, fit_status)
+
+
+def _demo_batch(args: argparse.Namespace, out: Path, fit: str | None) -> int:
+    """One batch of the demo and its report."""
     batch = argparse.Namespace(
         scenarios=list(DEMO_SCENARIOS),
         reps=args.reps,
         seed=args.seed,
         weeks=args.weeks,
         workers=args.workers,
-        out=args.out,
-        fresh=_demo_outdated(Path(args.out), args.seed, args.weeks),
+        out=str(out),
+        fresh=_demo_outdated(out, args.seed, args.weeks, fit),
         quiet=False,
+        fit=fit,
     )
     status = cmd_batch(batch)
     if status not in (0, 1):
         return status
-    cmd_report(argparse.Namespace(dir=args.out, baseline="baseline", out=None))
+    cmd_report(argparse.Namespace(dir=str(out), baseline="baseline", out=None))
     return status
 
 
@@ -575,6 +627,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--fit",
+        metavar="DIR",
+        help="a calibration folder: each replication runs one of its parameter draws "
+        "(posterior.csv), the same for every scenario, so intervals carry the fit's uncertainty",
+    )
+    p.add_argument(
         "--max-runs",
         type=int,
         metavar="N",
@@ -644,6 +702,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weeks", type=int, help="weeks per run (default 156)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", default="results/demo", help="batch folder (default results/demo)")
+    p.add_argument(
+        "--fit",
+        metavar="DIR",
+        default=str(DEMO_FIT),
+        help="calibration folder whose draws the second batch runs (default: the shipped "
+        "experiments/fits/fit_2016); 'none' for the first batch alone",
+    )
     return parser
 
 

@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -97,7 +98,15 @@ def test_tiny_calibration_end_to_end(tmp_path, capsys):
     assert len(set(fit["seeds"].values()) - {3}) == len(calibration.STAGES)
     assert len(fit["fit"]) == 11  # nine survey shares, two mechanism figures
     predictions = pd.read_csv(out / "predictions.csv")
-    assert list(predictions.columns) == ["id", "respondent", "group", "predicted", "low", "high"]
+    assert list(predictions.columns) == [
+        "id",
+        "respondent",
+        "group",
+        "era",
+        "predicted",
+        "low",
+        "high",
+    ]
     every = predictions[predictions.group == "all"]
     assert set(zip(every.id, every.respondent, strict=True)) == set(ITEMS)
     for qid in ("substantial_growth", "margin_growth_5", "competitive_position"):
@@ -164,7 +173,12 @@ def test_parameters_are_recovered_from_model_generated_data(tmp_path):
 def finished_tiny(tmp_path_factory) -> tuple[Path, Path, calibration.Fit]:
     """One finished tiny calibration (6 firms), shared by the tests that need one to exist."""
     folder = tmp_path_factory.mktemp("finished")
-    exp = write_experiment(folder, firms=6)
+    # another era: the same tiny industry, every work-week remote
+    remote = POPULATION.replace('name = "tiny"', 'name = "tiny_remote"')
+    remote = remote.replace("[fixed]\n", "[fixed]\nremote_share = 1.0\n")
+    (folder / "pop_remote.toml").write_text(remote)
+    eras = f'era = "office"\n[eras]\nremote = "{folder / "pop_remote.toml"}"\n'
+    exp = write_experiment(folder, firms=6, extra=eras)
     out = folder / "out"
     result = calibration.calibrate(load_experiment(str(exp)), out, workers=2, log=lambda _: None)
     return exp, out, result
@@ -465,3 +479,41 @@ def test_the_polish_judges_on_firms_of_its_own(tmp_path):
     assert polish_seed != 3
     fit = json.loads((out / "fit.json").read_text())
     assert fit["budget"]["firms_per_polish_evaluation"] == 6
+
+
+def test_predictions_cover_every_question_in_every_era(finished_tiny):
+    """predictions.csv holds every item, respondent and split once for the fitted era and once
+    for each other era, and the other era (all remote) is predicted from its own firms."""
+    _, out, _ = finished_tiny
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert set(predictions.era) == {"office", "remote"}
+    keys = ["id", "respondent", "group"]
+    office = predictions[predictions.era == "office"][keys].reset_index(drop=True)
+    remote = predictions[predictions.era == "remote"][keys].reset_index(drop=True)
+    pd.testing.assert_frame_equal(office, remote)
+    assert {item for item, _ in ITEMS} <= set(office.id)
+    both = predictions.pivot_table(index=keys, columns="era", values="predicted")
+    assert (both["office"] != both["remote"]).any()
+    # the fit table reads the fitted era only
+    fit = json.loads((out / "fit.json").read_text())
+    assert len(fit["fit"]) == fit["targets"]
+
+
+def test_identifiability_names_the_parameter_the_targets_cannot_pin_down():
+    """A parameter whose draws fill its prior is called not identified; one held in a narrow
+    interval, identified; two whose draws move together are named as a trade-off."""
+    e = load_experiment("experiments/fit_2016.toml")
+    rng = np.random.default_rng(4)
+    n = 400
+    tight = rng.uniform(0.45, 0.55, n)  # tolerance_cio, prior [0.2, 0.8]: 17% of it
+    loose = rng.uniform(0.3, 1.0, n)  # misunderstanding, prior [0.3, 1.0]: all of it
+    paired = 1.1 + 5.0 * (tight - 0.5) + rng.normal(0, 0.02, n)  # estimate_padding follows cio
+    names = ["tolerance_cio", "misunderstanding", "estimate_padding"]
+    table, corr = calibration.identifiability(e, np.column_stack([tight, loose, paired]), names)
+    verdict = dict(zip(table.parameter, table.verdict, strict=True))
+    assert verdict["tolerance_cio"] == "identified"
+    assert verdict["misunderstanding"] == "not identified"
+    assert corr.loc["tolerance_cio", "estimate_padding"] > 0.9
+    assert abs(corr.loc["tolerance_cio", "misunderstanding"]) < 0.2
+    partners = dict(zip(table.parameter, table.trades_off_with, strict=True))
+    assert "estimate_padding" in partners["tolerance_cio"] and partners["misunderstanding"] == ""

@@ -3,6 +3,7 @@ command's happy path, and bad input reported in one line with exit status 2 and 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -199,11 +200,18 @@ def test_demo_prints_a_paired_table(capsys, tmp_path, monkeypatch):
     assert "baseline" in out
     assert "cx_index" in out
     assert "10 runs" in out
+    # then the same seeds on the shipped fit's draws, and each lever's intervals side by side
+    assert "seed noise alone" in out and "with the fit's uncertainty" in out
+    table = pd.read_csv(tmp_path / "results/demo-fit/report/side_by_side.csv")
+    assert set(table.scenario) == set(DEMO_SCENARIOS) - {"baseline"}
+    manifest = json.loads((tmp_path / "results/demo-fit/manifest.json").read_text())
+    assert len(manifest["fit"]["draw_of_replication"]) == 2
+    assert json.loads((tmp_path / "results/demo/manifest.json").read_text())["fit"] is None
 
 
 def test_demo_moves_a_demo_of_another_horizon_aside_and_keeps_it(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    argv = ["demo", "--reps", "1", "--workers", "1"]
+    argv = ["demo", "--reps", "1", "--workers", "1", "--fit", "none"]
     assert main([*argv, "--weeks", "4"]) == 0
     first = sorted(p.name for p in (tmp_path / "results/demo/runs").iterdir())
     capsys.readouterr()

@@ -28,6 +28,7 @@ from the cache and ends on the uninterrupted run's fit (:func:`search`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -76,7 +77,7 @@ PREDICTION_GROUPS = {
 
 # The columns of predictions.csv, of the rows of fit.json's "fit" and of its "mechanisms", in
 # order; docs/outputs.md describes each (sim.runs.columns), from these same lists.
-PREDICTION_COLUMNS = ("id", "respondent", "group", "predicted", "low", "high")
+PREDICTION_COLUMNS = ("id", "respondent", "group", "era", "predicted", "low", "high")
 FIT_COLUMNS = (
     "target",
     "observed",
@@ -679,6 +680,19 @@ def _calibrate(
     refit = evaluate(theta, e.refit_firms, seeds["refit"], smooth=False)
     predictions = predict(e, refit, ji, draws, theta, kept)
     fit_table = fit_against_targets(e, refit, predictions)
+    for label, population in e.eras:
+        # Another era's industry at the same estimates: nothing of that era is fitted. Its own
+        # folder holds its cache (a cache key names no population).
+        era = dataclasses.replace(e, population=population, era=label)
+        era_out = out / "eras" / label
+        era_out.mkdir(parents=True, exist_ok=True)
+        log(f"predicting era {label} on {e.refit_firms} firms of {population.name}")
+        era_refit = Evaluator(era, era_out, workers, executor, log)(
+            theta, e.refit_firms, seeds["refit"], smooth=False
+        )
+        predictions = pd.concat(
+            [predictions, predict(era, era_refit, ji, draws, theta, kept)], ignore_index=True
+        )
     mechanisms = mechanism_checks(theta, e, workers, executor)
     reproduced = int(fit_table.within_band.sum())
     wall = time.perf_counter() - started
@@ -725,7 +739,9 @@ def predict(
 ) -> pd.DataFrame:
     """Every item of the instrument (and the required splits) at the best fit on fresh firms, with
     a 95% interval from parameter uncertainty (the bootstrap through the Jacobian) and the
-    binomial noise of the surveyed respondents."""
+    binomial noise of the surveyed respondents; ``era`` is ``e.era``. For another era's
+    population the parameter uncertainty goes through the fitted era's Jacobian ``ji``: an
+    approximation, since that era's shares may answer the parameters differently."""
     items = _items(refit)
     rng = np.random.default_rng(stage_seeds(e.seed)["predict"])
     centre = np.array([float(theta[n]) for n in names])
@@ -742,6 +758,7 @@ def predict(
             "id": items.id,
             "respondent": items.respondent,
             "group": items.group,
+            "era": e.era,
             "predicted": p,
             "low": low,
             "high": high,
@@ -759,6 +776,7 @@ def fit_against_targets(
             (predictions.id == t.id)
             & (predictions.respondent == t.respondent)
             & (predictions.group == "all")
+            & (predictions.era == e.era)
         ].iloc[0]
         lo, hi = t.band
         rows.append(
@@ -857,6 +875,61 @@ def mechanism_checks(
     return pd.DataFrame(rows, columns=MECHANISM_COLUMNS)
 
 
+# A parameter whose 95% interval covers this share of its prior or more is called not identified
+# by the targets; from WEAKLY on, weakly identified. A pair of parameters whose draws correlate
+# at TRADE_OFF or more (in absolute value) is named as a trade-off: the targets pin down a
+# combination of the two better than either.
+NOT_IDENTIFIED = 0.8
+WEAKLY = 0.5
+TRADE_OFF = 0.8
+
+
+def identifiability(
+    e: Experiment, draws: np.ndarray, names: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How well the targets pin each parameter down, from its draws: per parameter the 95%
+    interval's share of the prior and a verdict (identified, weakly, not identified); and the
+    pairwise correlations of the draws (a square table). Carrella (2021) found half of 41
+    published agent-based models not fully identified; this says which of ours are."""
+    free = {f.name: f for f in e.free}
+    rows = []
+    for j, name in enumerate(names):
+        low, high = np.percentile(draws[:, j], [2.5, 97.5])
+        share = float((high - low) / (free[name].high - free[name].low))
+        verdict = (
+            "not identified"
+            if share >= NOT_IDENTIFIED
+            else "weakly identified"
+            if share >= WEAKLY
+            else "identified"
+        )
+        rows.append(
+            {
+                "parameter": name,
+                "low_95": low,
+                "high_95": high,
+                "prior_share": share,
+                "verdict": verdict,
+            }
+        )
+    spread = draws.std(axis=0) > 0
+    corr = np.full((len(names), len(names)), np.nan)
+    if spread.sum() >= 2:
+        at = np.flatnonzero(spread)
+        corr[np.ix_(at, at)] = np.corrcoef(draws[:, at], rowvar=False)
+    table = pd.DataFrame(rows)
+    partners = []
+    for j in range(len(names)):
+        strong = [
+            f"{names[k]} ({corr[j, k]:+.2f})"
+            for k in range(len(names))
+            if k != j and np.isfinite(corr[j, k]) and abs(corr[j, k]) >= TRADE_OFF
+        ]
+        partners.append(", ".join(strong))
+    table["trades_off_with"] = partners
+    return table, pd.DataFrame(corr, index=names, columns=names)
+
+
 def posterior_table(fit: Fit, draws: np.ndarray, names: list[str]) -> pd.DataFrame:
     """The parameter draws as a table, one complete parameter set per row (``draw``, then every
     free parameter: the estimated ones drawn, those fixed after screening at their value), which
@@ -883,6 +956,7 @@ def write_outputs(
     from sim.results.calibration_report import write_report
 
     out = fit.out
+    identified, correlations = identifiability(e, draws, names)
     fit.predictions.to_csv(out / "predictions.csv", index=False)
     from sim.runs.posterior import POSTERIOR_FILE
 
@@ -913,6 +987,11 @@ def write_outputs(
         "targets": fit.n_targets,
         "fit": fit.fit_table.to_dict("records"),
         "mechanisms": mechanisms.to_dict("records"),
+        "identifiability": identified.to_dict("records"),
+        "correlations": {
+            row: {col: (float(r) if math.isfinite(r) else None) for col, r in values.items()}
+            for row, values in correlations.to_dict("index").items()
+        },
     }
     (out / "fit.json").write_text(json.dumps(payload, indent=1, default=float))
-    write_report(e, fit, draws, names, mechanisms, out)
+    write_report(e, fit, draws, names, mechanisms, out, identified, correlations)

@@ -34,7 +34,13 @@ POPULATION_MECHANISMS = {
 }
 # What a calibration's or sensitivity analysis's folder records to resume only the same work: the
 # experiment, population and targets files and the model (sim.runs.store.claim_folder).
-IDENTITY_KEYS = ("experiment_sha256", "population_sha256", "targets_sha256", "model_fingerprint")
+IDENTITY_KEYS = (
+    "experiment_sha256",
+    "population_sha256",
+    "targets_sha256",
+    "model_fingerprint",
+    "eras_sha256",
+)
 CHECKED_MECHANISMS = (
     "contact_ratio_2m_vs_20m",
     "remote_cross_group_share_change",
@@ -120,6 +126,10 @@ class Experiment:
     polish: int = 0
     # Firms each polish evaluation surveys, a sample of their own (0: the search's firms).
     polish_firms: int = 0
+    # The era the fitted population describes (predictions.csv's era), and other eras' populations
+    # the fitted model predicts for without fitting anything to them: (label, population).
+    era: str = ""
+    eras: tuple[tuple[str, Population], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def identity(self) -> dict[str, str]:
@@ -132,6 +142,7 @@ class Experiment:
             "population_sha256": self.population.digest,
             "targets_sha256": file_digest(self.targets_path) if self.targets_path else "",
             "model_fingerprint": model_fingerprint(),
+            "eras_sha256": ",".join(f"{label}:{pop.digest}" for label, pop in self.eras),
         }
 
     @property
@@ -286,6 +297,8 @@ def load_experiment(ref: str) -> Experiment:
         "polish_firms",
         "free",
         "sensitivity",
+        "era",
+        "eras",
     }
     for key in data:
         if key not in known:
@@ -296,6 +309,24 @@ def load_experiment(ref: str) -> Experiment:
         population = load_population(str(data.get("population", "")), path.parent)
     except ScenarioError as exc:
         raise ExperimentError(f"{where}: population: {exc}") from None
+    eras_table = data.get("eras", {})
+    if not isinstance(eras_table, dict):
+        raise ExperimentError(
+            f"{where}: eras must be a table of label = population, e.g. [eras] 2020 = "
+            '"industry_2020"'
+        )
+    eras = []
+    for label, ref in eras_table.items():
+        try:
+            eras.append((str(label), load_population(str(ref), path.parent)))
+        except ScenarioError as exc:
+            raise ExperimentError(f"{where}: eras.{label}: {exc}") from None
+    era = str(data.get("era", population.name))
+    if era in eras_table:
+        raise ExperimentError(
+            f"{where}: eras.{era} has the label of the fitted population's era (era = {era!r}); "
+            "give each era its own label"
+        )
     targets_path = path.parent / str(data.get("targets", "targets.toml"))
     survey_targets, mechanism_targets = load_targets(targets_path)
     free = _free(data.get("free", {}), f"{where}: [free]")
@@ -347,6 +378,8 @@ def load_experiment(ref: str) -> Experiment:
         sensitivity_firms=int(sens.get("firms", 12)),
         targets_path=targets_path,
         raw=data,
+        era=era,
+        eras=tuple(eras),
         **ints,
     )
     if not free:

@@ -133,6 +133,53 @@ def _fixed_section(fixed: pd.DataFrame) -> str:
     return f"<p>Dropped by screening and fixed at their prior's midpoint:</p>{_table(fixed)}"
 
 
+def _identifiability_section(
+    identified: pd.DataFrame | None, correlations: pd.DataFrame | None
+) -> str:
+    """Which parameters the targets pin down, and which trade off against each other."""
+    if identified is None or correlations is None:
+        return ""
+    weak = identified[identified.verdict != "identified"]
+    named = "".join(
+        f"<li><b>{html.escape(str(name))}</b>: {html.escape(str(verdict))}, its 95% "
+        f"interval covers {100 * float(share):.0f}% of its prior</li>"
+        for name, verdict, share in zip(weak.parameter, weak.verdict, weak.prior_share, strict=True)
+    )
+    return (
+        "<h2>Identifiability</h2><p>Each parameter's 95% interval as a share of its prior "
+        "(not identified from 80%, weakly from 50%) and the parameters its draws correlate with "
+        "at |r| of 0.8 or more; then every pairwise correlation of the draws.</p>"
+        f"<ul>{named or '<li>every parameter is identified by the targets</li>'}</ul>"
+        f"{_table(identified)}{_table(correlations.reset_index(names='parameter'))}"
+    )
+
+
+def _eras_section(e: Experiment, predictions: pd.DataFrame) -> str:
+    """Every question's prediction in each era, side by side, when the experiment has eras."""
+    if not e.eras:
+        return ""
+    table = predictions[predictions.group == "all"].copy()
+    table["cell"] = [
+        f"{p:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(p) else "n/a"
+        for p, lo, hi in zip(table.predicted, table.low, table.high, strict=True)
+    ]
+    wide = table.pivot_table(
+        index=["id", "respondent"], columns="era", values="cell", aggfunc="first", sort=False
+    ).reset_index()
+    eras = ", ".join(
+        f"{html.escape(label)} ({html.escape(pop.name)}: {html.escape(pop.description)})"
+        for label, pop in e.eras
+    )
+    return (
+        f"<h2>Predictions for other eras</h2><p>The same estimates on the industries of other "
+        f"years, whose priors were written before any comparison and fitted to nothing: {eras}. "
+        "Each cell: the share answering yes with its 95% interval (the parameters' "
+        "uncertainty through the fitted era's Jacobian, and the respondents' binomial noise); "
+        "every split is in predictions.csv.</p>"
+        f"{_table(wide)}"
+    )
+
+
 def write_report(
     e: Experiment,
     fit: Fit,
@@ -140,12 +187,14 @@ def write_report(
     names: list[str],
     mechanisms: pd.DataFrame,
     out: Path,
+    identified: pd.DataFrame | None = None,
+    correlations: pd.DataFrame | None = None,
 ) -> Path:
     figs = [
         plot_fit(fit.fit_table, out / "fit_targets.png"),
         plot_marginals(draws, names, fit.estimates, out / "marginals.png"),
         plot_predictions(
-            fit.predictions,
+            fit.predictions[fit.predictions.era == e.era],
             {(t.id, t.respondent) for t in e.survey_targets},
             out / "predictions.png",
         ),
@@ -184,10 +233,13 @@ source gives no n, n = 400 is an assumption (see experiments/targets.toml).</p>
 <h2>Parameters</h2>{_table(estimates)}
 {_fixed_section(fixed)}
 <img src="{figs[1]}">
+{_identifiability_section(identified, correlations)}
 <h2>Predictions for every question</h2>
 <p>Questions the fit never saw (orange) are predictions: substantial growth, margin growth and
 competitive position split by whether the CIO works closely with marketing; integration struggles
-split by tech-savvy and traditional marketers.</p><img src="{figs[2]}">{_table(fit.predictions)}
+split by tech-savvy and traditional marketers.</p><img src="{figs[2]}">
+{_table(fit.predictions[fit.predictions.era == e.era])}
+{_eras_section(e, fit.predictions)}
 <h2>Mechanism figures checked on dedicated runs</h2>
 <p>The research literature's mechanism figures (experiments/targets.toml) measured at the fit
 on paired runs of a default-size firm, beside the two the fit used on the surveyed population

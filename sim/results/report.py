@@ -256,6 +256,21 @@ def _page(
     return "\n".join(parts) + "\n"
 
 
+def parameter_source(manifest: dict[str, Any]) -> str:
+    """Where a batch's parameters came from, and so what its intervals hold."""
+    fit = manifest.get("fit")
+    if not fit:
+        return (
+            "the model's defaults in every replication: intervals hold seed noise only, not the "
+            "uncertainty of the parameters"
+        )
+    return (
+        f"one draw per replication from {fit['folder']}/{fit['file']} ({fit['draws_available']} "
+        f"draws of {', '.join(fit['parameters'])}; sha256 {fit['sha256'][:12]}), the same draw "
+        "for every scenario: intervals hold seed noise and the fit's uncertainty"
+    )
+
+
 def _facts(m: dict[str, Any], runs: pd.DataFrame, baseline: str | None) -> str:
     e = html.escape
     facts: list[tuple[str, Any]] = [
@@ -265,8 +280,9 @@ def _facts(m: dict[str, Any], runs: pd.DataFrame, baseline: str | None) -> str:
         ("status", m.get("status", "?")),
         ("runs stored", f"{len(runs)} ({int((runs['status'] == 'ok').sum())} finished)"),
         ("baseline", baseline if baseline is not None else "none"),
+        ("parameters", parameter_source(m)),
     ]
-    shown = {"master_seed", "reps", "weeks", "status", "scenarios"}
+    shown = {"master_seed", "reps", "weeks", "status", "scenarios", "fit"}
     for key, value in m.items():
         if key in shown:
             continue
@@ -391,3 +407,65 @@ def format_summary(
             f"diff [low, high]: paired difference from {baseline}, 95% interval; * excludes 0"
         )
     return "\n".join(lines)
+
+
+SIDE_BY_SIDE_OUTCOMES = ("cx_index", "nps", "revenue_growth", "margin")
+SIDE_BY_SIDE_COLUMNS = (
+    "scenario",
+    "outcome",
+    "diff_seeds",
+    "low_seeds",
+    "high_seeds",
+    "diff_fit",
+    "low_fit",
+    "high_fit",
+    "width_ratio",
+)
+
+
+def side_by_side(
+    seeds_report: Path, fit_report: Path, outcomes: Sequence[str] = SIDE_BY_SIDE_OUTCOMES
+) -> pd.DataFrame:
+    """Each scenario's paired difference from the baseline in two batches of the same seeds: on
+    the defaults (seed noise alone) and on one parameter draw per replication (seed noise and the
+    fit's uncertainty), from their ``summary.csv``; ``width_ratio`` is the second interval's
+    width over the first's (columns :data:`SIDE_BY_SIDE_COLUMNS`)."""
+    keys = ["scenario", "outcome"]
+    wanted = ["diff_vs_baseline", "diff_low", "diff_high"]
+
+    def read(folder: Path, tag: str) -> pd.DataFrame:
+        table = pd.read_csv(folder / "summary.csv")
+        table = table[(table["scenario"] != table["baseline"]) & table["outcome"].isin(outcomes)]
+        names = dict(zip(wanted, (f"diff_{tag}", f"low_{tag}", f"high_{tag}"), strict=True))
+        return table[keys + wanted].rename(columns=names)
+
+    both = read(seeds_report, "seeds").merge(read(fit_report, "fit"), on=keys, how="inner")
+    width = both["high_seeds"] - both["low_seeds"]
+    both["width_ratio"] = (both["high_fit"] - both["low_fit"]) / width.where(width > 0)
+    # merge keeps the order of the first summary: scenarios as the batch lists them
+    return both.reset_index(drop=True)[list(SIDE_BY_SIDE_COLUMNS)]
+
+
+def format_side_by_side(table: pd.DataFrame) -> str:
+    """:func:`side_by_side` for the terminal, one line per scenario and outcome."""
+
+    def interval(mean: float, low: float, high: float) -> str:
+        return f"{mean:+.3g} [{low:+.3g}, {high:+.3g}]"
+
+    rows = [("scenario", "outcome", "seed noise alone", "with the fit's uncertainty", "width")]
+    r: Any
+    for r in table.itertuples(index=False):
+        rows.append(
+            (
+                r.scenario,
+                r.outcome,
+                interval(r.diff_seeds, r.low_seeds, r.high_seeds),
+                interval(r.diff_fit, r.low_fit, r.high_fit),
+                "n/a" if pd.isna(r.width_ratio) else f"x{r.width_ratio:.2f}",
+            )
+        )
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

@@ -246,6 +246,18 @@ FIT_KEYS: Described = {
         "list of objects",
         "One per mechanism figure measured on dedicated runs at the fit (keys below).",
     ),
+    "identifiability": (
+        "list of objects",
+        "One per estimated parameter: parameter, low_95 and high_95 of its draws, prior_share "
+        "(that interval over the prior's width), verdict (identified below 0.5, weakly "
+        "identified below 0.8, not identified from 0.8) and trades_off_with (the parameters "
+        "whose draws correlate with its own at |r| >= 0.8).",
+    ),
+    "correlations": (
+        "{parameter: {parameter: r}}",
+        "Pairwise correlations of the parameter draws (posterior.csv); null where a parameter "
+        "did not vary.",
+    ),
 }
 BUDGET_KEYS: Described = {
     "trials": ("trials", "CMA-ES trials (the experiment's budget, or --budget)."),
@@ -362,6 +374,12 @@ def prediction_columns() -> Described:
             "margin_growth_5 and competitive_position, tech_savvy and traditional for "
             "integration_struggles (the survey CSV's groups).",
         ),
+        "era": (
+            "label",
+            "The experiment's era (era, default the population's name) for the fitted "
+            "population; each label of [eras] for another era's population, predicted at the "
+            "same estimates on refit_firms firms of it, never fitted.",
+        ),
         "predicted": (
             "share, 0-1",
             "Share answering yes at the fit on refit_firms fresh firms, answers as given; empty "
@@ -432,6 +450,10 @@ def calibration_state_keys() -> Described:
         "model_fingerprint": (
             "64 hex digits",
             "sha256 of the model and survey code (as in a batch's manifest.json).",
+        ),
+        "eras_sha256": (
+            "text",
+            "label:sha256 of each [eras] population file, comma-separated (empty without eras).",
         ),
     }
     return {
@@ -554,6 +576,11 @@ CALIBRATION_FILES: Described = {
         "Cache of every simulated survey, KEY.parquet, one row per answer (the answers table "
         "above); KEY is the evaluation key of the behaviours alone, and tolerance and yes are "
         "at the population's own tolerances: each trial's are re-answered from u in memory.",
+    ),
+    "eras/": (
+        "folders",
+        "One per label of the experiment's [eras]: the caches (evaluations.jsonl, answers/) of "
+        "that era's firms at the fit.",
     ),
     "state.json": ("JSON", "What the folder holds, to resume only the same calibration."),
     ".orgsim-lock": ("text", "Locked while a command writes the folder; holds its process id."),

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
-from sim.model.parameters import FIELDS, Parameters, ParameterError
+from sim.model.parameters import FIELDS, ParameterError, Parameters
 
 POSTERIOR_FILE = "posterior.csv"
 # Mixed into the master seed for the choice of rows: a stream of its own, so that the choice
@@ -92,7 +92,9 @@ def load_posterior(folder: str | Path) -> PosteriorDraws:
     try:
         table = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise PosteriorError(f"{path}: not a readable table ({exc}); run the calibration again")
+        raise PosteriorError(
+            f"{path}: not a readable table ({exc}); run the calibration again"
+        ) from None
     if "draw" not in table.columns or len(table) == 0:
         raise PosteriorError(
             f"{path}: needs a 'draw' column and at least one row of parameter values; run the "
@@ -110,7 +112,9 @@ def load_posterior(folder: str | Path) -> PosteriorDraws:
         values = posterior.values(row)
         bad = [k for k, v in values.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
-            raise PosteriorError(f"{path}: draw {table['draw'].iloc[row]} has no value for {bad[0]}")
+            raise PosteriorError(
+                f"{path}: draw {table['draw'].iloc[row]} has no value for {bad[0]}"
+            )
         try:
             Parameters.from_flat(values)
         except ParameterError as exc:
