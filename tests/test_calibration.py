@@ -275,6 +275,15 @@ def test_calibration_refuses_an_edited_population_or_targets_file(finished_tiny,
         (lambda s: s.replace("budget = 24", "budget = 3"), "too small"),
         (lambda s: 'method = "grid-search"\n' + s, "not supported"),
         (lambda s: "bogus = 1\n" + s, "unknown key 'bogus'"),
+        # a setting written below a [free.*] table lands inside it
+        (lambda s: s + 'era = "2016"\n', "move it above the first [table]"),
+        (lambda s: s + '[eras]\nlater = "no_such_population"\n', "eras.later"),
+        (
+            lambda s: (
+                s.replace("seed = 3", 'seed = 3\nera = "x"') + '[eras]\nx = "industry_2020"\n'
+            ),
+            "its own label",
+        ),
     ],
 )
 def test_bad_experiment_file(tmp_path, capsys, edit, expected):

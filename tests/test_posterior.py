@@ -106,6 +106,11 @@ def test_a_batch_on_a_fit_records_its_draws_and_runs_them(files, fit, tmp_path):
     # the drawn parameters change what the firm does: the same seeds without them differ
     plain = BatchStore(tmp_path / "plain")
     run_batch(load(files[:1]), plain, reps=3, master_seed=3, weeks=8, workers=1, progress=False)
+    # the results page and the report say where the parameters came from
+    from sim.results.tables import load_batch
+
+    assert "one draw per replication" in load_batch(tmp_path / "out").describe()
+    assert "seed noise only" in load_batch(tmp_path / "plain").describe()
     a = runs[runs.scenario == "base"].sort_values("rep").mean_requests_reworked.to_numpy()
     b = plain.load_runs().sort_values("rep").mean_requests_reworked.to_numpy()
     assert (a != b).any()

@@ -200,6 +200,13 @@ def _free(entries: dict[str, Any], where: str) -> tuple[Free, ...]:
             raise ExperimentError(f"{where}: {unknown_message(name)}")
         meta = FIELDS[name].metadata
         lo, hi = meta["range"]
+        extra = sorted(set(spec) - {"prior"}) if isinstance(spec, dict) else []
+        if extra:
+            # A top-level key written after a [free.*] table lands inside it in TOML.
+            raise ExperimentError(
+                f"{where}.{name}: unknown key {extra[0]!r} (a free parameter has only a prior); "
+                "if it is a setting of the experiment, move it above the first [table]"
+            )
         prior = spec.get("prior") if isinstance(spec, dict) else spec
         ok = (
             isinstance(prior, list)

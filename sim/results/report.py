@@ -39,6 +39,7 @@ from sim.results.tables import (
     ResultsError,
     load_batch,
     paired_differences,
+    parameter_source,
     read_weeks,
     summary_table,
     sweep_points,
@@ -254,21 +255,6 @@ def _page(
         )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
-
-
-def parameter_source(manifest: dict[str, Any]) -> str:
-    """Where a batch's parameters came from, and so what its intervals hold."""
-    fit = manifest.get("fit")
-    if not fit:
-        return (
-            "the model's defaults in every replication: intervals hold seed noise only, not the "
-            "uncertainty of the parameters"
-        )
-    return (
-        f"one draw per replication from {fit['folder']}/{fit['file']} ({fit['draws_available']} "
-        f"draws of {', '.join(fit['parameters'])}; sha256 {fit['sha256'][:12]}), the same draw "
-        "for every scenario: intervals hold seed noise and the fit's uncertainty"
-    )
 
 
 def _facts(m: dict[str, Any], runs: pd.DataFrame, baseline: str | None) -> str:

@@ -148,8 +148,23 @@ class Batch:
         return (
             f"{self.path}: {len(self.scenarios)} scenarios, {m.get('reps', '?')} replications, "
             f"{m.get('weeks', '?')} weeks, {len(self.finished)} of {len(self.runs)} runs "
-            f"finished, status {m.get('status', 'unknown')}"
+            f"finished, status {m.get('status', 'unknown')}; parameters: {parameter_source(m)}"
         )
+
+
+def parameter_source(manifest: dict[str, Any]) -> str:
+    """Where a batch's parameters came from, and so what its intervals hold."""
+    fit = manifest.get("fit")
+    if not fit:
+        return (
+            "the model's defaults in every replication: intervals hold seed noise only, not the "
+            "uncertainty of the parameters"
+        )
+    return (
+        f"one draw per replication from {fit['folder']}/{fit['file']} ({fit['draws_available']} "
+        f"draws of {', '.join(fit['parameters'])}; sha256 {fit['sha256'][:12]}), the same draw "
+        "for every scenario: intervals hold seed noise and the fit's uncertainty"
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------------
