@@ -217,13 +217,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     Example: orgsim batch baseline shared_metrics colocation --reps 20 --out results/levers
     """
     from sim.runs.batch import run_batch
-    from sim.runs.posterior import load_posterior
+    from sim.runs.posterior import load_point, load_posterior
     from sim.runs.store import BatchStore
 
     loaded = _load_all(args.scenarios)
     _check_runs(len(loaded), args.reps, getattr(args, "max_runs", None))
     fit = getattr(args, "fit", None)
-    posterior = load_posterior(fit) if fit else None
+    point = getattr(args, "fit_point", None)
+    if fit and point:
+        raise UsageError("give --fit DIR (the draws) or --fit-point DIR (the estimates), not both")
+    posterior = load_posterior(fit) if fit else load_point(point) if point else None
     from sim.runs.scenarios import check_horizon
 
     extra = {} if args.weeks is None else {"weeks": args.weeks}
@@ -238,7 +241,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             f"seed {args.seed}, {where} -> {out}",
             file=sys.stderr,
         )
-        if posterior is not None:
+        if posterior is not None and posterior.kind == "point":
+            print(
+                f"orgsim batch: every replication runs the estimates of {point}",
+                file=sys.stderr,
+            )
+        elif posterior is not None:
             print(
                 f"orgsim batch: each replication runs one of the {len(posterior.table)} parameter "
                 f"draws in {fit} ({', '.join(posterior.parameters)}), the same for every scenario",
@@ -466,7 +474,9 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.results)
 
 
-def _demo_outdated(out: Path, seed: int, weeks: int | None, fit: str | None = None) -> bool:
+def _demo_outdated(
+    out: Path, seed: int, weeks: int | None, fit: str | None = None, point: str | None = None
+) -> bool:
     """Whether ``out`` holds a demo of another model version, seed, horizon or fit.
 
     ``make demo`` must keep working after the model changes, so the demo (and only the demo)
@@ -486,7 +496,7 @@ def _demo_outdated(out: Path, seed: int, weeks: int | None, fit: str | None = No
         old.get("environment", {}).get("model_fingerprint") != model_fingerprint()
         or old.get("master_seed") != seed
         or old.get("weeks") != horizon
-        or (old.get("fit") or {}).get("sha256") != _posterior_digest(fit)
+        or (old.get("fit") or {}).get("sha256") != _posterior_digest(fit, point)
     )
     if outdated:
         print(
@@ -497,36 +507,43 @@ def _demo_outdated(out: Path, seed: int, weeks: int | None, fit: str | None = No
     return outdated
 
 
-def _posterior_digest(fit: str | None) -> str | None:
-    """The SHA-256 of a fit folder's posterior.csv (None without a fit or without the file)."""
-    import hashlib
+def _posterior_digest(fit: str | None, point: str | None = None) -> str | None:
+    """The digest a batch on ``fit``'s draws or ``point``'s estimates records (None without)."""
+    from sim.runs.posterior import PosteriorError, load_point, load_posterior
 
-    from sim.runs.posterior import POSTERIOR_FILE
-
-    path = Path(fit) / POSTERIOR_FILE if fit else None
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else None
+    try:
+        if fit:
+            return load_posterior(fit).sha256
+        return load_point(point).sha256 if point else None
+    except PosteriorError:
+        return None  # the batch command will say what is wrong
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the baseline and the headline levers (shared metrics, colocation, hybrid hires, and all
     three) on paired seeds on local processes, write the report, print its summary table; then,
     with a fit (the shipped ``experiments/fits/fit_2016`` unless ``--fit`` names another, or
-    ``--fit none``), the same batch on one parameter draw per replication into ``OUT-fit``, and
-    each lever's paired effect with both intervals side by side: seed noise alone, then seed
-    noise and the fit's uncertainty.
+    ``--fit none``), the same batch on the fitted model twice, on the same seeds: on its
+    estimates in every replication (``OUT-fit-point``: seed noise alone) and on one parameter
+    draw per replication (``OUT-fit``: seed noise and the fit's uncertainty), and each lever's
+    paired effect with both intervals side by side.
 
     Example: orgsim demo --reps 20 --workers 2
     """
-    status = _demo_batch(args, Path(args.out), fit=None)
+    status = _demo_batch(args, Path(args.out))
     if status not in (0, 1) or str(args.fit).lower() == "none":
         return status
-    fit_out = Path(f"{args.out}-fit")
-    fit_status = _demo_batch(args, fit_out, fit=args.fit)
-    if fit_status not in (0, 1):
-        return fit_status
+    point_out, fit_out = Path(f"{args.out}-fit-point"), Path(f"{args.out}-fit")
+    for out, options in ((point_out, {"fit_point": args.fit}), (fit_out, {"fit": args.fit})):
+        fit_status = _demo_batch(args, out, **options)
+        if fit_status not in (0, 1):
+            return fit_status
+        status = max(status, fit_status)
     from sim.results.report import format_side_by_side, side_by_side
 
-    table = side_by_side(Path(args.out) / "report", fit_out / "report")
+    # Both on the fitted model and the same seeds: its estimates in every replication (seed
+    # noise alone), then one draw per replication (seed noise and the fit's uncertainty).
+    table = side_by_side(point_out / "report", fit_out / "report")
     table.to_csv(fit_out / "report" / "side_by_side.csv", index=False)
     print(
         "\nlever effects against the baseline, 95% intervals ("
@@ -534,10 +551,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         + "):"
     )
     print(format_side_by_side(table))
-    return max(status, fit_status)
+    return status
 
 
-def _demo_batch(args: argparse.Namespace, out: Path, fit: str | None) -> int:
+def _demo_batch(
+    args: argparse.Namespace, out: Path, fit: str | None = None, fit_point: str | None = None
+) -> int:
     """One batch of the demo and its report."""
     batch = argparse.Namespace(
         scenarios=list(DEMO_SCENARIOS),
@@ -546,9 +565,10 @@ def _demo_batch(args: argparse.Namespace, out: Path, fit: str | None) -> int:
         weeks=args.weeks,
         workers=args.workers,
         out=str(out),
-        fresh=_demo_outdated(out, args.seed, args.weeks, fit),
+        fresh=_demo_outdated(out, args.seed, args.weeks, fit, fit_point),
         quiet=False,
         fit=fit,
+        fit_point=fit_point,
     )
     status = cmd_batch(batch)
     if status not in (0, 1):
@@ -631,6 +651,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a calibration folder: each replication runs one of its parameter draws "
         "(posterior.csv), the same for every scenario, so intervals carry the fit's uncertainty",
+    )
+    p.add_argument(
+        "--fit-point",
+        metavar="DIR",
+        help="a calibration folder: every replication runs its estimates (fit.json), seed "
+        "noise alone at the fitted model",
     )
     p.add_argument(
         "--max-runs",

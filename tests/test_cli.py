@@ -207,6 +207,8 @@ def test_demo_prints_a_paired_table(capsys, tmp_path, monkeypatch):
     manifest = json.loads((tmp_path / "results/demo-fit/manifest.json").read_text())
     assert len(manifest["fit"]["draw_of_replication"]) == 2
     assert json.loads((tmp_path / "results/demo/manifest.json").read_text())["fit"] is None
+    point = json.loads((tmp_path / "results/demo-fit-point/manifest.json").read_text())["fit"]
+    assert point["kind"] == "point" and point["draw_of_replication"] == [-1, -1]
 
 
 def test_demo_moves_a_demo_of_another_horizon_aside_and_keeps_it(capsys, tmp_path, monkeypatch):

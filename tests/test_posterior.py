@@ -116,6 +116,25 @@ def test_a_batch_on_a_fit_records_its_draws_and_runs_them(files, fit, tmp_path):
     assert (a != b).any()
 
 
+def test_a_batch_on_the_fits_estimates_runs_them_in_every_replication(files, tmp_path):
+    from sim.runs.posterior import load_point
+
+    folder = tmp_path / "fit"
+    folder.mkdir()
+    (folder / "fit.json").write_text(
+        json.dumps({"estimates": {"misunderstanding": 0.42}, "fixed_after_screening": {}})
+    )
+    point = load_point(folder)
+    specs = plan(load(files[:2]), reps=3, master_seed=3, weeks=4, posterior=point)
+    assert {s.overrides["misunderstanding"] for s in specs} == {0.42}
+    assert point.manifest(3, 3)["draw_of_replication"] == [-1, -1, -1]
+    # --fit and --fit-point together, or a folder without fit.json: named, exit 2
+    argv = ["batch", str(files[0]), "--reps", "1", "--weeks", "4", "-q"]
+    assert main([*argv, "--fit", str(folder), "--fit-point", str(folder)]) == 2
+    assert main([*argv, "--fit-point", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_batch_is_not_resumed_on_another_fit(files, fit, tmp_path):
     store = BatchStore(tmp_path / "out")
     run_batch(

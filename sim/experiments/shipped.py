@@ -23,7 +23,16 @@ from sim.datafiles import data_dir
 from sim.runs.posterior import POSTERIOR_FILE
 
 SHIPPED = data_dir("experiments") / "fits" / "fit_2016"
-FILES = (POSTERIOR_FILE, "fit.json", "predictions.csv", "state.json", "report.html")
+FILES = (
+    POSTERIOR_FILE,
+    "fit.json",
+    "predictions.csv",
+    "state.json",
+    "report.html",
+    "fit_targets.png",
+    "marginals.png",
+    "predictions.png",
+)
 MADE = "made.json"
 BASELINE = Path(__file__).resolve().parents[2] / "tests" / "baseline.json"
 

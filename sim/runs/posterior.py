@@ -25,6 +25,7 @@ from sim.errors import UserError
 from sim.model.parameters import FIELDS, ParameterError, Parameters
 
 POSTERIOR_FILE = "posterior.csv"
+FIT_FILE = "fit.json"
 # Mixed into the master seed for the choice of rows: a stream of its own, so that the choice
 # never shares draws with the replication seeds spawned from the same master seed.
 DRAW_STREAM = 15
@@ -41,6 +42,9 @@ class PosteriorDraws:
     folder: Path
     sha256: str
     table: pd.DataFrame  # column ``draw``, then one column per fitted parameter
+    # "draws" (posterior.csv) or "point" (the fit's estimates in every replication: the fitted
+    # model with seed noise alone, against which the draws' wider intervals are read)
+    kind: str = "draws"
 
     @property
     def parameters(self) -> list[str]:
@@ -62,12 +66,43 @@ class PosteriorDraws:
         rows = self.rows_for(reps, master_seed)
         return {
             "folder": str(self.folder),
-            "file": POSTERIOR_FILE,
+            "kind": self.kind,
+            "file": POSTERIOR_FILE if self.kind == "draws" else FIT_FILE,
             "sha256": self.sha256,
             "draws_available": len(self.table),
             "parameters": self.parameters,
             "draw_of_replication": [int(self.table["draw"].iloc[r]) for r in rows],
         }
+
+
+def load_point(folder: str | Path) -> PosteriorDraws:
+    """The fit's point estimate (``folder/fit.json``: estimates and the parameters fixed after
+    screening) as a one-row table, for every replication alike.
+
+    Raises:
+        PosteriorError: no such folder, no readable fit.json, or estimates the model refuses.
+    """
+    import json
+
+    folder = Path(folder)
+    path = folder / FIT_FILE
+    if not path.is_file():
+        raise PosteriorError(
+            f"--fit-point {folder}: it holds no {FIT_FILE}; give the output folder of a finished "
+            "`orgsim calibrate`"
+        )
+    try:
+        fit = json.loads(path.read_text())
+        values = {**fit.get("fixed_after_screening", {}), **fit["estimates"]}
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+        raise PosteriorError(f"{path}: not a calibration's fit.json; run it again") from None
+    try:
+        Parameters.from_flat(values)
+    except ParameterError as exc:
+        raise PosteriorError(f"{path}: estimates: {exc}") from None
+    table = pd.DataFrame([{"draw": -1, **values}])
+    digest = hashlib.sha256(b"point|" + path.read_bytes()).hexdigest()
+    return PosteriorDraws(folder, digest, table, kind="point")
 
 
 def load_posterior(folder: str | Path) -> PosteriorDraws:
