@@ -145,18 +145,19 @@ class CollaborationNetwork:
         k = self.row_of[i, j]
         return 0.5 if k < 0 else float(trust(self.r[k], self.s[k]))
 
-    def strengths_of(self, i: int, candidates: np.ndarray) -> np.ndarray:
-        """Strength of i's tie with each of ``candidates`` (0 where they never met)."""
+    def strengths_of(self, i: int | np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Strength of i's tie with each of ``candidates`` (0 where they never met); ``i`` and
+        ``candidates`` broadcast, so arrays of shape (n, 1) and (1, k) give every pair."""
         rows = self.row_of[i, candidates]
         return np.where(rows >= 0, self.strength[rows], 0.0)
 
-    def trust_in(self, i: int, candidates: np.ndarray) -> np.ndarray:
+    def trust_in(self, i: int | np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """i's trust in each of ``candidates`` from the work they did together (0.5, the neutral
         prior, where they never met)."""
         rows = self.row_of[i, candidates]
         return np.where(rows >= 0, trust(self.r[rows], self.s[rows]), 0.5)
 
-    def ties_of(self, i: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def ties_of(self, i: int | np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Strength of i's tie with each of ``candidates`` and i's trust in each
         (:meth:`strengths_of`, :meth:`trust_in`)."""
         return self.strengths_of(i, candidates), self.trust_in(i, candidates)

@@ -30,7 +30,6 @@ import numpy as np
 from sim.model.agents import EMBEDDED, HYBRID, SPEED
 from sim.model.data_flow import silo_weight, violation_share
 from sim.model.parameters import DEFAULTS, Parameters
-from sim.model.trust import trust
 
 if TYPE_CHECKING:
     from sim.model.model import Organisation
@@ -203,14 +202,7 @@ class RequestPipeline:
             # and this request at the assignee's weekly effort for marketing. Marketing asks
             # before it chooses, so it is also the delay it weighs against SaaS (step 2).
             expected[k] = estimate = waits[k] + (load[tech] + efforts[k]) / rate[at]
-            logit = (
-                p.saas_propensity
-                + p.saas_delay_weight * (estimate / 6.0 - 1.0)
-                + speed[k]
-                - trust_term
-                + urgent[k]
-                - complex_[k]
-            )
+            logit = self._saas_logit(estimate, speed[k], trust_term, urgent[k], complex_[k])
             saas[k] = u_route[k] < self._saas_chance(logit)
             if not saas[k]:
                 load[tech] += efforts[k]
@@ -253,10 +245,8 @@ class RequestPipeline:
         outcomes come after), so they are read once for the week."""
         m = self.model
         network, techs = m.network, m.technologist_rows
-        rows = network.row_of[requesters[:, None], techs[None, :]]
-        met = rows >= 0
-        strength = np.where(met, network.strength[rows], 0.0)
-        trusted = np.where(met, trust(network.r[rows], network.s[rows]), 0.5)
+        # (requests, technologists) at once: the pair lookups broadcast over both axes.
+        strength, trusted = network.ties_of(requesters[:, None], techs[None, :])
         worth = m.p.tie_worth_weeks * strength * (2.0 * trusted)
         candidates = strength >= network.threshold
         drawn = (uniforms[:, U_TECH : U_TECH + 3] * techs.size).astype(np.int64)
@@ -330,8 +320,7 @@ class RequestPipeline:
             factor[bridged] *= p.bridge_clarity
         if m.lever("it_involved_early"):
             factor *= p.early_clarity
-        rows = m.network.row_of[requesters, assignees]
-        tie = np.where(rows >= 0, m.network.strength[rows], 0.0)
+        tie = m.network.strengths_of(requesters, assignees)
         miss = (
             p.misunderstanding
             * complexity
@@ -366,6 +355,21 @@ class RequestPipeline:
         complex_ = p.saas_complexity_weight * (complexity - 0.5)
         return speed.tolist(), trust_term, urgent.tolist(), complex_.tolist()
 
+    def _saas_logit(
+        self, expected_weeks: float, speed: float, trust_term: float, urgent: float, complex_: float
+    ) -> float:
+        """The SaaS logit of one request: ``saas_propensity``, IT's estimate against 6 weeks
+        (``saas_delay_weight``), then the terms of :meth:`_saas_terms`, summed in this order."""
+        p = self.model.p
+        return (
+            p.saas_propensity
+            + p.saas_delay_weight * (expected_weeks / 6.0 - 1.0)
+            + speed
+            - trust_term
+            + urgent
+            - complex_
+        )
+
     def _saas_chance(self, logit: float) -> float:
         """The SaaS probability of a logit, after early involvement and the SaaS policy."""
         m = self.model
@@ -379,18 +383,10 @@ class RequestPipeline:
         step 2): a logit that rises with IT's estimate (``saas_delay_weight`` per 6 weeks), the
         speed weight of the requester's KPIs and urgency, and falls with marketing's trust in IT
         and the request's complexity."""
-        p = self.model.p
         speed, trust_term, urgent, complex_ = self._saas_terms(
             np.array([req.requester]), np.array([req.urgency]), np.array([req.complexity])
         )
-        logit = (
-            p.saas_propensity
-            + p.saas_delay_weight * (expected_weeks / 6.0 - 1.0)
-            + speed[0]
-            - trust_term
-            + urgent[0]
-            - complex_[0]
-        )
+        logit = self._saas_logit(expected_weeks, speed[0], trust_term, urgent[0], complex_[0])
         return self._saas_chance(logit)
 
     def governance_waits(self, complexity: np.ndarray, agility: float) -> np.ndarray:
