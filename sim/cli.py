@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 # Every import of the library happens inside the command that needs it, so that `orgsim --help`
 # and `orgsim --version` do not pay for Mesa, pandas and SciPy.
 
-# The fit the demo's second batch draws its parameters from: the posterior of fit_2016 as
-# calibrated on this model (tests/test_posterior.py checks it is this model's).
+# The fit whose estimates and draws the demo's second and third batches run: fit_2016 as
+# calibrated on this model's output (tests/test_posterior.py checks it is this model's).
 DEMO_FIT = data_dir("experiments") / "fits" / "fit_2016"
 DEMO_SCENARIOS = ("baseline", "shared_metrics", "colocation", "hybrid_hires", "three_levers")
 
@@ -732,8 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fit",
         metavar="DIR",
         default=str(DEMO_FIT),
-        help="calibration folder whose draws the second batch runs (default: the shipped "
-        "experiments/fits/fit_2016); 'none' for the first batch alone",
+        help="calibration folder whose estimates and draws the second and third batches run "
+        "(default: the shipped experiments/fits/fit_2016); 'none' for the first batch alone",
     )
     return parser
 

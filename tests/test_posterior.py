@@ -128,6 +128,11 @@ def test_a_batch_on_the_fits_estimates_runs_them_in_every_replication(files, tmp
     specs = plan(load(files[:2]), reps=3, master_seed=3, weeks=4, posterior=point)
     assert {s.overrides["misunderstanding"] for s in specs} == {0.42}
     assert point.manifest(3, 3)["draw_of_replication"] == [-1, -1, -1]
+    # the report and the results page say these intervals hold seed noise alone
+    from sim.results.tables import parameter_source
+
+    source = parameter_source({"fit": point.manifest(3, 3)})
+    assert "seed noise only" in source and "estimates" in source
     # --fit and --fit-point together, or a folder without fit.json: named, exit 2
     argv = ["batch", str(files[0]), "--reps", "1", "--weeks", "4", "-q"]
     assert main([*argv, "--fit", str(folder), "--fit-point", str(folder)]) == 2
@@ -137,21 +142,8 @@ def test_a_batch_on_the_fits_estimates_runs_them_in_every_replication(files, tmp
 
 def test_a_batch_is_not_resumed_on_another_fit(files, fit, tmp_path):
     store = BatchStore(tmp_path / "out")
-    run_batch(
-        load(files[:1]),
-        store,
-        reps=2,
-        master_seed=3,
-        weeks=6,
-        workers=1,
-        progress=False,
-        posterior=load_posterior(fit),
-    )
-    before = sorted(p.name for p in (tmp_path / "out" / "runs").iterdir())
-    with pytest.raises(StoreError, match="parameter draws"):
-        run_batch(load(files[:1]), store, reps=2, master_seed=3, weeks=6, workers=1, progress=False)
-    other = write_posterior(tmp_path / "other", {"misunderstanding": [0.5, 0.6]})
-    with pytest.raises(StoreError, match="parameter draws"):
+
+    def batch(posterior=None):
         run_batch(
             load(files[:1]),
             store,
@@ -160,8 +152,16 @@ def test_a_batch_is_not_resumed_on_another_fit(files, fit, tmp_path):
             weeks=6,
             workers=1,
             progress=False,
-            posterior=load_posterior(other),
+            posterior=posterior,
         )
+
+    batch(load_posterior(fit))
+    before = sorted(p.name for p in (tmp_path / "out" / "runs").iterdir())
+    with pytest.raises(StoreError, match="parameter draws"):
+        batch()
+    other = write_posterior(tmp_path / "other", {"misunderstanding": [0.5, 0.6]})
+    with pytest.raises(StoreError, match="parameter draws"):
+        batch(load_posterior(other))
     assert sorted(p.name for p in (tmp_path / "out" / "runs").iterdir()) == before
 
 

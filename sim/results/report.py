@@ -412,9 +412,10 @@ SIDE_BY_SIDE_COLUMNS = (
 def side_by_side(
     seeds_report: Path, fit_report: Path, outcomes: Sequence[str] = SIDE_BY_SIDE_OUTCOMES
 ) -> pd.DataFrame:
-    """Each scenario's paired difference from the baseline in two batches of the same seeds: on
-    the defaults (seed noise alone) and on one parameter draw per replication (seed noise and the
-    fit's uncertainty), from their ``summary.csv``; ``width_ratio`` is the second interval's
+    """Each scenario's paired difference from the baseline in two batches of the same seeds: one
+    whose intervals hold seed noise alone (the demo's: the fit's estimates in every replication)
+    and one on a parameter draw per replication (seed noise and the fit's uncertainty), from
+    their ``summary.csv``; ``width_ratio`` is the second interval's
     width over the first's (columns :data:`SIDE_BY_SIDE_COLUMNS`)."""
     keys = ["scenario", "outcome"]
     wanted = ["diff_vs_baseline", "diff_low", "diff_high"]

@@ -160,6 +160,12 @@ def parameter_source(manifest: dict[str, Any]) -> str:
             "the model's defaults in every replication: intervals hold seed noise only, not the "
             "uncertainty of the parameters"
         )
+    if fit.get("kind") == "point":
+        return (
+            f"the estimates of {fit['folder']}/{fit['file']} ({', '.join(fit['parameters'])}; "
+            f"sha256 {fit['sha256'][:12]}) in every replication: intervals hold seed noise only, "
+            "at the fitted model"
+        )
     return (
         f"one draw per replication from {fit['folder']}/{fit['file']} ({fit['draws_available']} "
         f"draws of {', '.join(fit['parameters'])}; sha256 {fit['sha256'][:12]}), the same draw "
