@@ -275,6 +275,9 @@ def test_calibration_refuses_an_edited_population_or_targets_file(finished_tiny,
         (lambda s: s.replace("budget = 24", "budget = 3"), "too small"),
         (lambda s: 'method = "grid-search"\n' + s, "not supported"),
         (lambda s: "bogus = 1\n" + s, "unknown key 'bogus'"),
+        (lambda s: 'posterior = "abc-smc"\n' + s, "posterior = 'abc-smc' is not a method"),
+        (lambda s: "discrepancy = -0.1\n" + s, "discrepancy = -0.1 must be a number"),
+        (lambda s: "design = -2\n" + s, "design = -2 must be a whole number"),
         # a setting written below a [free.*] table lands inside it
         (lambda s: s + 'era = "2016"\n', "move it above the first [table]"),
         (lambda s: s + '[eras]\nlater = "no_such_population"\n', "eras.later"),
@@ -526,3 +529,36 @@ def test_identifiability_names_the_parameter_the_targets_cannot_pin_down():
     assert abs(corr.loc["tolerance_cio", "misunderstanding"]) < 0.2
     partners = dict(zip(table.parameter, table.trades_off_with, strict=True))
     assert "estimate_padding" in partners["tolerance_cio"] and partners["misunderstanding"] == ""
+
+
+def test_the_posterior_recovers_known_points_at_its_stated_rate(tmp_path):
+    """The emulator posterior (the default): four known points drawn from it are simulated on
+    fresh firms, surveyed as the targets were and fitted back; their known values land inside
+    the 95% intervals at about the stated rate, and the emulators predict the points' simulated
+    moments within their stated error. Every draw of posterior.csv lies in the priors."""
+    exp = write_experiment(tmp_path, free=SEARCHED, firms=6, budget=12, bootstrap=100)
+    out = tmp_path / "out"
+    calibration.calibrate(load_experiment(str(exp)), out, workers=2, log=lambda _: None)
+    fit = json.loads((out / "fit.json").read_text())
+    posterior = fit["posterior"]
+    assert posterior["method"] == "emulator" and posterior["recovery_points"] == 4
+    # search (12), Jacobian (2 x 2 behaviours) and design (4 x 2) on the search's firms
+    assert posterior["simulated_behaviours"] >= 12 + 8
+    recovered = pd.read_csv(out / "recovery.csv")
+    assert list(recovered.columns) == list(columns.recovery_columns())
+    assert len(recovered) == 4 * 4 and recovered.point.nunique() == 4
+    # 16 checks at a true rate of 0.95: 13 or more inside with probability 0.99
+    assert recovered.inside.sum() >= 13
+    assert posterior["recovery_inside_95"] == pytest.approx(recovered.inside.mean())
+    assert posterior["emulator_within_2sd"] >= 0.8
+    assert posterior["effective_sample_size"] > 200
+    draws = pd.read_csv(out / "posterior.csv")
+    assert len(draws) == 100
+    experiment = load_experiment(str(exp))
+    for f in experiment.free:
+        assert draws[f.name].between(f.low, f.high).all()
+        low, high = fit["intervals_95"][f.name]
+        assert low == pytest.approx(np.percentile(draws[f.name], 2.5))
+        assert high == pytest.approx(np.percentile(draws[f.name], 97.5))
+    report = (out / "report.html").read_text()
+    assert "Recovery of known points" in report and "Across firms" in report

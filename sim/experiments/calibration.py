@@ -78,6 +78,7 @@ PREDICTION_GROUPS = {
 # The columns of predictions.csv, of the rows of fit.json's "fit" and of its "mechanisms", in
 # order; docs/outputs.md describes each (sim.runs.columns), from these same lists.
 PREDICTION_COLUMNS = ("id", "respondent", "group", "era", "predicted", "low", "high")
+RECOVERY_COLUMNS = ("point", "parameter", "known", "median", "low", "high", "inside")
 FIT_COLUMNS = (
     "target",
     "observed",
@@ -107,7 +108,17 @@ CALIBRATION_KIND = "orgsim calibration"
 # Every draw of a calibration comes from a named child of the experiment's seed, recorded in
 # fit.json: the search's firms use the seed itself (so an experiment's firms are the survey's with
 # that seed); each later stage has its own stream, so a change in one leaves the others' draws.
-STAGES = ("refit", "firm_bootstrap", "bootstrap", "predict", "mechanisms", "polish")
+STAGES = (
+    "refit",
+    "firm_bootstrap",
+    "bootstrap",
+    "predict",
+    "mechanisms",
+    "polish",
+    "design",
+    "posterior",
+    "recovery",
+)
 
 
 def stage_seeds(seed: int) -> dict[str, int]:
@@ -670,14 +681,23 @@ def _calibrate(
     fixed = {f.name: midpoint(f) for f in e.free if f.name not in kept}
     theta, best, replayed = search(e, kept, fixed, evaluate, log)
     jm, ji = jacobian(e, theta, kept, evaluate, log)
-    answers = evaluate.answers(theta)
     seeds = stage_seeds(e.seed)
-    deviations = firm_bootstrap(
-        e, answers, e.bootstrap, np.random.default_rng(seeds["firm_bootstrap"])
-    )
-    draws = bootstrap(e, theta, kept, jm, deviations)
+    if e.posterior == "emulator":
+        draws, posterior_info, recovered = emulated_posterior(e, theta, kept, evaluate, log)
+    else:
+        answers = evaluate.answers(theta)
+        deviations = firm_bootstrap(
+            e, answers, e.bootstrap, np.random.default_rng(seeds["firm_bootstrap"])
+        )
+        draws = bootstrap(e, theta, kept, jm, deviations)
+        posterior_info = {"method": "bootstrap", "draws": len(draws)}
+        recovered = pd.DataFrame(columns=RECOVERY_COLUMNS)
     log("re-running the best fit on fresh firms")
     refit = evaluate(theta, e.refit_firms, seeds["refit"], smooth=False)
+    across = cross_firm(
+        evaluate.simulated_answers(theta, e.refit_firms, seeds["refit"]),
+        np.random.default_rng(seeds["refit"]),
+    )
     predictions = predict(e, refit, ji, draws, theta, kept)
     fit_table = fit_against_targets(e, refit, predictions)
     for label, population in e.eras:
@@ -711,8 +731,203 @@ def _calibrate(
         wall,
         out,
     )
-    write_outputs(e, fit, draws, kept, best, mechanisms, evaluate, replayed)
+    posterior_info["summary"] = posterior_summary(draws, kept)
+    write_outputs(
+        e, fit, draws, kept, best, mechanisms, evaluate, replayed, posterior_info, recovered, across
+    )
     return fit
+
+
+CROSS_FIRM_COLUMNS = ("pair", "r", "low", "high", "firms")
+CROSS_FIRM_PAIRS = {
+    "cx_index vs substantial_growth": "substantial_growth",
+    "cx_index vs margin_growth_5": "margin_growth_5",
+}
+
+
+def cross_firm(answers: pd.DataFrame, rng: np.random.Generator, draws: int = 400) -> pd.DataFrame:
+    """Across the surveyed firms, the correlation of each firm's CX index with its substantial
+    revenue growth and with its margin growth (yes or no: point-biserial), with 95% intervals from
+    resampling firms. The surveys' finding that firms whose departments collaborate grow faster
+    is a claim about such cross-firm patterns; nothing here is fitted."""
+    rows = []
+    for pair, qid in CROSS_FIRM_PAIRS.items():
+        item = answers[answers.question == qid].groupby("firm")[["firm_cx", "yes"]].first()
+        cx = item.firm_cx.to_numpy(dtype=float)
+        yes = item.yes.to_numpy(dtype=float)
+
+        def r_of(a: np.ndarray, b: np.ndarray) -> float:
+            if a.std() == 0 or b.std() == 0:
+                return float("nan")
+            return float(np.corrcoef(a, b)[0, 1])
+
+        boot = []
+        for _ in range(draws):
+            pick = rng.integers(0, len(cx), len(cx))
+            boot.append(r_of(cx[pick], yes[pick]))
+        boot_arr = np.array(boot)
+        boot_arr = boot_arr[np.isfinite(boot_arr)]
+        low, high = np.percentile(boot_arr, [2.5, 97.5]) if boot_arr.size else (float("nan"),) * 2
+        rows.append({"pair": pair, "r": r_of(cx, yes), "low": low, "high": high, "firms": len(cx)})
+    return pd.DataFrame(rows, columns=CROSS_FIRM_COLUMNS)
+
+
+def emulated_posterior(
+    e: Experiment, theta: dict[str, Any], names: list[str], evaluate: Evaluator, log
+) -> tuple[np.ndarray, dict[str, Any], pd.DataFrame]:
+    """The posterior of the free parameters ``names`` on Gaussian-process emulators
+    (:mod:`sim.experiments.emulator`): a space-filling design over the behaviours' priors, the
+    emulators fitted to every behavioural vector simulated so far (the search's, the polish's,
+    the Jacobian's and the design's), the posterior sampled on them, then the recovery check.
+
+    Returns:
+        The draws (``e.bootstrap`` x ``names``), what fit.json records of the posterior, and the
+        recovery table (:data:`RECOVERY_COLUMNS`).
+    """
+    from scipy.stats import qmc
+
+    from sim.experiments.emulator import Emulator, Simulated, from_unit, sample_posterior, to_unit
+
+    seeds = stage_seeds(e.seed)
+    by_name = {f.name: f for f in e.free}
+    free = [by_name[n] for n in names]
+    behaviours = [f for f in free if f.name not in TOLERANCES]
+    started = time.perf_counter()
+    design_firms = e.design_firms or e.firms
+    if e.design and behaviours:
+        lhs = qmc.LatinHypercube(d=len(behaviours), seed=seeds["design"]).random(e.design)
+        for k, u in enumerate(lhs):
+            evaluate({**theta, **from_unit(behaviours, u)}, design_firms, e.seed)
+            log(f"design {k + 1}/{e.design}: {design_firms} firms")
+
+    def given(name: str) -> float:
+        return float(theta.get(name, evaluate.defaults[name]))
+
+    # Every behavioural vector simulated on the search's, the polish's or the design's firms (the
+    # refit's and the recovery's are left out, so a resumed calibration trains on the same).
+    trained_on = {e.seed, seeds["polish"]}
+    simulated, seen = [], set()
+    for record in list(evaluate.cache.values()):
+        if int(record["seed"]) not in trained_on:
+            continue
+        point = {**theta, **record["theta"]}
+        behaviour = {k: v for k, v in point.items() if k not in THRESHOLDS}
+        sim_key = evaluate.key(behaviour, int(record["n_firms"]), int(record["seed"]))
+        if sim_key in seen:
+            continue
+        seen.add(sim_key)
+        answers = evaluate.simulated_answers(point, int(record["n_firms"]), int(record["seed"]))
+        simulated.append(Simulated(to_unit(free, point), answers))
+    emulator = Emulator(e, free, e.discrepancy)
+    emulator.fit(simulated, given, given("disposition_concentration"), seeds["posterior"])
+    log(f"emulators fitted to {len(simulated)} simulated behaviours")
+    rng = np.random.default_rng(seeds["posterior"])
+    posterior = sample_posterior(emulator.loglik, len(free), rng, e.bootstrap)
+    draws = np.array([[float(v) for v in from_unit(free, u).values()] for u in posterior.unit])
+    log(f"posterior: effective sample size {posterior.ess:.0f} of {posterior.particles}")
+    recovered, emulator_z = recovery(e, theta, free, emulator, posterior.unit, evaluate, log)
+    inside = recovered.inside.astype(bool)
+    info: dict[str, Any] = {
+        "method": "emulator",
+        "draws": len(draws),
+        "effective_sample_size": posterior.ess,
+        "particles": posterior.particles,
+        "simulated_behaviours": len(simulated),
+        "design_points": e.design if behaviours else 0,
+        "design_firms": design_firms,
+        "discrepancy": e.discrepancy,
+        "recovery_points": e.recovery,
+        "recovery_checks": len(recovered),
+        "recovery_inside_95": float(inside.mean()) if len(recovered) else None,
+        "emulator_within_2sd": (
+            float(np.mean(np.abs(emulator_z) < 1.96)) if emulator_z.size else None
+        ),
+        "wall_time_s": time.perf_counter() - started,
+    }
+    return draws, info, recovered
+
+
+def recovery(
+    e: Experiment,
+    theta: dict[str, Any],
+    free: list,
+    emulator,
+    posterior_unit: np.ndarray,
+    evaluate: Evaluator,
+    log,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parameter recovery: ``e.recovery`` known points drawn from the posterior, each simulated on
+    fresh firms (the recovery stage's seed), surveyed as the targets were (a share drawn
+    binomially with the target's n; a mechanism figure with its band's error), and fitted back on
+    the emulators. A parameter's known value should fall inside its 95% interval at that rate.
+    Also how far each point's simulated moments sit from the emulators' predictions, in their
+    sd (the emulators' own check on points they were not fitted to).
+
+    Returns:
+        The recovery table (:data:`RECOVERY_COLUMNS`) and the standardised emulator errors."""
+    from sim.experiments.emulator import from_unit, sample_posterior
+
+    if not e.recovery:
+        return pd.DataFrame(columns=RECOVERY_COLUMNS), np.array([])
+    seeds = stage_seeds(e.seed)
+    rng = np.random.default_rng(seeds["recovery"])
+    picks = rng.choice(
+        len(posterior_unit), size=min(e.recovery, len(posterior_unit)), replace=False
+    )
+    _, obs_var = _observed(e)
+    rows, zs = [], []
+    for k, i in enumerate(picks):
+        known_u = posterior_unit[i]
+        known = {**theta, **from_unit(free, known_u)}
+        moments, sim_var = _moments(e, evaluate(known, e.firms, seeds["recovery"]))
+        mean, emu_var = emulator.predict(known_u[None, :])
+        zs.append((moments - mean[0]) / np.sqrt(emu_var[0] + sim_var))
+        synthetic = np.array(
+            [
+                rng.binomial(t.n, min(max(m, 0.0), 1.0)) / t.n
+                if isinstance(t, SurveyTarget)
+                else rng.normal(m, math.sqrt(v))
+                for t, m, v in zip(_targets(e), moments, obs_var, strict=True)
+            ]
+        )
+
+        # The known point's moments are one finite sample of firms: their own noise joins the
+        # survey's in the likelihood (the targets' shares have no such term).
+        def loglik(u, synthetic=synthetic, sim_var=sim_var):
+            return emulator.loglik(u, synthetic, sim_var)
+
+        fitted = sample_posterior(loglik, len(free), rng, len(posterior_unit))
+        values = np.array([[float(v) for v in from_unit(free, u).values()] for u in fitted.unit])
+        for j, f in enumerate(free):
+            low, median, high = np.percentile(values[:, j], [2.5, 50, 97.5])
+            rows.append(
+                {
+                    "point": k,
+                    "parameter": f.name,
+                    "known": float(known[f.name]),
+                    "median": float(median),
+                    "low": float(low),
+                    "high": float(high),
+                    "inside": bool(low <= float(known[f.name]) <= high),
+                }
+            )
+        log(f"recovery {k + 1}/{len(picks)}")
+    return pd.DataFrame(rows, columns=RECOVERY_COLUMNS), np.concatenate(zs)
+
+
+def posterior_summary(draws: np.ndarray, names: list[str]) -> dict[str, dict[str, float]]:
+    """Each parameter's posterior mean, sd, median and 95% interval, from its draws."""
+    out = {}
+    for j, name in enumerate(names):
+        low, median, high = np.percentile(draws[:, j], [2.5, 50, 97.5])
+        out[name] = {
+            "mean": float(draws[:, j].mean()),
+            "sd": float(draws[:, j].std(ddof=1)) if len(draws) > 1 else 0.0,
+            "median": float(median),
+            "low_95": float(low),
+            "high_95": float(high),
+        }
+    return out
 
 
 def _claim(e: Experiment, out: Path, fresh: bool) -> None:
@@ -729,6 +944,16 @@ def _claim(e: Experiment, out: Path, fresh: bool) -> None:
     claim_state_folder(out, CALIBRATION_KIND, state, fresh, (*IDENTITY_KEYS, "search"))
 
 
+def survey_sizes(e: Experiment) -> dict[str, int]:
+    """The n of a survey of each respondent, from the targets file: a role's largest n among its
+    targets; a role with no target (the firm's own figures) takes the largest n of all."""
+    sizes: dict[str, int] = {}
+    for t in e.survey_targets:
+        sizes[t.respondent] = max(sizes.get(t.respondent, 0), t.n)
+    sizes["*"] = max(sizes.values(), default=400)
+    return sizes
+
+
 def predict(
     e: Experiment,
     refit: Evaluation,
@@ -738,19 +963,39 @@ def predict(
     names: list[str],
 ) -> pd.DataFrame:
     """Every item of the instrument (and the required splits) at the best fit on fresh firms, with
-    a 95% interval from parameter uncertainty (the bootstrap through the Jacobian) and the
-    binomial noise of the surveyed respondents; ``era`` is ``e.era``. For another era's
-    population the parameter uncertainty goes through the fitted era's Jacobian ``ji``: an
-    approximation, since that era's shares may answer the parameters differently."""
+    a 95% interval that combines the parameters' uncertainty (the draws, through the Jacobian),
+    the simulation's noise (the refit's own sampling error of the share) and the sampling error
+    of a survey of the stated n (:func:`survey_sizes`; a split gets its share of that n, as many
+    as fell into it on the refit); ``era`` is ``e.era``. For another era's population the
+    parameters' uncertainty goes through the fitted era's Jacobian ``ji``: an approximation,
+    since that era's shares may answer the parameters differently."""
     items = _items(refit)
     rng = np.random.default_rng(stage_seeds(e.seed)["predict"])
     centre = np.array([float(theta[n]) for n in names])
-    shift = (draws - centre) @ ji.T  # bootstrap draws x items
+    shift = (draws - centre) @ ji.T  # draws x items
     p = items.share.to_numpy()
     n = np.maximum(items.n.to_numpy(), 1)
+    sizes = survey_sizes(e)
+    ids = items.id.astype(str).to_numpy()
+    roles = items.respondent.astype(str).to_numpy()
+    groups = items.group.astype(str).to_numpy()
+    everyone = {
+        (q, r): max(int(k), 1)
+        for q, r, g, k in zip(ids, roles, groups, n, strict=True)
+        if g == "all"
+    }
+    n_survey = np.array(
+        [
+            max(round(sizes.get(r, sizes["*"]) * int(k) / everyone.get((q, r), 1)), 1)
+            for q, r, k in zip(ids, roles, n, strict=True)
+        ]
+    )
     empty = ~np.isfinite(p)  # a group nobody fell into (say, no close collaborators): no answer
-    noisy = np.clip(np.nan_to_num(p + np.nan_to_num(shift)), 0, 1)
-    noisy = rng.binomial(n, noisy) / n
+    seed_sd = np.sqrt(
+        [share_variance(float(q), int(k)) for q, k in zip(np.nan_to_num(p), n, strict=True)]
+    )
+    expected = np.nan_to_num(p + np.nan_to_num(shift)) + rng.standard_normal(shift.shape) * seed_sd
+    noisy = rng.binomial(n_survey, np.clip(expected, 0, 1)) / n_survey
     low = np.where(empty, np.nan, np.percentile(noisy, 2.5, axis=0))
     high = np.where(empty, np.nan, np.percentile(noisy, 97.5, axis=0))
     return pd.DataFrame(
@@ -952,6 +1197,9 @@ def write_outputs(
     mechanisms: pd.DataFrame,
     evaluate: Evaluator,
     replayed: int = 0,
+    posterior: dict[str, Any] | None = None,
+    recovered: pd.DataFrame | None = None,
+    across: pd.DataFrame | None = None,
 ) -> None:
     from sim.results.calibration_report import write_report
 
@@ -961,6 +1209,9 @@ def write_outputs(
     from sim.runs.posterior import POSTERIOR_FILE
 
     posterior_table(fit, draws, names).to_csv(out / POSTERIOR_FILE, index=False)
+    if recovered is None:
+        recovered = pd.DataFrame(columns=RECOVERY_COLUMNS)
+    recovered.to_csv(out / "recovery.csv", index=False)
     payload = {
         "experiment": e.name,
         "file": str(e.path),
@@ -987,6 +1238,8 @@ def write_outputs(
         "targets": fit.n_targets,
         "fit": fit.fit_table.to_dict("records"),
         "mechanisms": mechanisms.to_dict("records"),
+        "posterior": posterior or {"method": e.posterior},
+        "cross_firm": [] if across is None else across.to_dict("records"),
         "identifiability": identified.to_dict("records"),
         "correlations": {
             row: {col: (float(r) if math.isfinite(r) else None) for col, r in values.items()}
@@ -994,4 +1247,16 @@ def write_outputs(
         },
     }
     (out / "fit.json").write_text(json.dumps(payload, indent=1, default=float))
-    write_report(e, fit, draws, names, mechanisms, out, identified, correlations)
+    write_report(
+        e,
+        fit,
+        draws,
+        names,
+        mechanisms,
+        out,
+        identified,
+        correlations,
+        posterior,
+        recovered,
+        across,
+    )

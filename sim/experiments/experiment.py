@@ -25,6 +25,16 @@ from sim.survey.instrument import QUESTION
 from sim.survey.population import Population, load_population, run_survey, shares
 
 METHODS = ("smm-cmaes",)
+# How a calibration finds the parameters' uncertainty (Experiment.posterior).
+POSTERIORS = ("emulator", "bootstrap")
+
+
+def _tolerance_names() -> set[str]:
+    from sim.survey.instrument import TOLERANCE_PARAMETER
+
+    return set(TOLERANCE_PARAMETER.values())
+
+
 # Mechanism figures measurable on the surveyed population itself (fitted when kind = calibrate);
 # the others are checked on dedicated runs at the fit
 # (sim.experiments.calibration.mechanism_checks).
@@ -130,6 +140,19 @@ class Experiment:
     # the fitted model predicts for without fitting anything to them: (label, population).
     era: str = ""
     eras: tuple[tuple[str, Population], ...] = ()
+    # How the parameters' uncertainty is found (sim.experiments.calibration): "emulator", the
+    # posterior sampled on Gaussian-process emulators (sim.experiments.emulator), or
+    # "bootstrap", the estimate's bootstrap through the Jacobian. `bootstrap` is the number of
+    # draws either way.
+    posterior: str = "emulator"
+    # The emulator's space-filling design: points (a Latin hypercube over the behaviours'
+    # priors) and the firms each surveys (0: the search's firms).
+    design: int = 0
+    design_firms: int = 0
+    # Known points the recovery check fits back (drawn from the posterior), and the model
+    # discrepancy of a survey share (an sd; an assumption, no survey figure sizes it).
+    recovery: int = 0
+    discrepancy: float = 0.0
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def identity(self) -> dict[str, str]:
@@ -306,6 +329,11 @@ def load_experiment(ref: str) -> Experiment:
         "sensitivity",
         "era",
         "eras",
+        "posterior",
+        "design",
+        "design_firms",
+        "recovery",
+        "discrepancy",
     }
     for key in data:
         if key not in known:
@@ -350,8 +378,13 @@ def load_experiment(ref: str) -> Experiment:
         ("screen_trajectories", 3, 0),
         ("polish", 0, 0),
         ("polish_firms", 0, 0),
+        ("design", -1, 0),
+        ("design_firms", 0, 0),
+        ("recovery", 4, 0),
     ):
         value = data.get(key, default)
+        if key == "design" and key not in data:
+            value = 4 * sum(1 for f in free if f.name not in _tolerance_names())
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ExperimentError(
                 f"{where}: {key} = {value!r} must be a whole number of at least {low}"
@@ -361,6 +394,22 @@ def load_experiment(ref: str) -> Experiment:
         raise ExperimentError(
             f"{where}: screen_trajectories = 1 gives Morris no spread to judge; "
             "use 0 (no screening) or at least 2"
+        )
+    posterior = data.get("posterior", "emulator")
+    if posterior not in POSTERIORS:
+        raise ExperimentError(
+            f"{where}: posterior = {posterior!r} is not a method; use one of "
+            + ", ".join(repr(p) for p in POSTERIORS)
+        )
+    discrepancy = data.get("discrepancy", 0.01)
+    if (
+        not isinstance(discrepancy, int | float)
+        or isinstance(discrepancy, bool)
+        or not 0 <= discrepancy <= 0.5
+    ):
+        raise ExperimentError(
+            f"{where}: discrepancy = {discrepancy!r} must be a number in [0, 0.5] (the sd of a "
+            "share's model discrepancy)"
         )
     sens = data.get("sensitivity", {})
     ranges = dict(sens.get("ranges", {}))
@@ -387,6 +436,8 @@ def load_experiment(ref: str) -> Experiment:
         raw=data,
         era=era,
         eras=tuple(eras),
+        posterior=posterior,
+        discrepancy=float(discrepancy),
         **ints,
     )
     if not free:

@@ -30,10 +30,12 @@ def plot_fit(table: pd.DataFrame, path: Path) -> str:
         ax.plot([r.band_low, r.band_high], [yi, yi], color="0.75", lw=8, solid_capstyle="butt")
         ax.plot(r.observed, yi, "k|", ms=14)
         colour = "tab:blue" if r.within_band else "tab:red"
+        # The interval as a segment, not error bars around the point: it comes from the
+        # posterior's draws and need not contain the estimate's share.
+        ax.plot([r.low, r.high], [yi, yi], color=colour, lw=1.5)
         ax.errorbar(
             r.predicted,
             yi,
-            xerr=[[r.predicted - r.low], [r.high - r.predicted]],
             fmt="o",
             color=colour,
             ms=5,
@@ -79,15 +81,9 @@ def plot_predictions(predictions: pd.DataFrame, targeted: set[tuple[str, str]], 
     y = np.arange(len(table))[::-1]
     for yi, (_, r) in zip(y, table.iterrows(), strict=True):
         seen = (r.id, r.respondent) in targeted and r.group == "all"
-        ax.errorbar(
-            r.predicted,
-            yi,
-            xerr=[[r.predicted - r.low], [r.high - r.predicted]],
-            fmt="o",
-            ms=4,
-            capsize=2,
-            color="tab:blue" if seen else "tab:orange",
-        )
+        colour = "tab:blue" if seen else "tab:orange"
+        ax.plot([r.low, r.high], [yi, yi], color=colour, lw=1.2)
+        ax.plot(r.predicted, yi, "o", ms=4, color=colour)
     ax.set_yticks(y, table.label, fontsize=7)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share answering yes")
@@ -131,6 +127,69 @@ def _fixed_section(fixed: pd.DataFrame) -> str:
     if fixed.empty:
         return ""
     return f"<p>Dropped by screening and fixed at their prior's midpoint:</p>{_table(fixed)}"
+
+
+def _uncertainty_method(e: Experiment, posterior: dict | None) -> str:
+    """How the intervals were found, in a sentence."""
+    if posterior and posterior.get("method") == "emulator":
+        return (
+            f"intervals from the posterior: {posterior['draws']} draws sampled by population "
+            "Monte Carlo on Gaussian-process emulators of the targets, fitted to "
+            f"{posterior['simulated_behaviours']} simulated behaviours (the search's, the "
+            f"polish's, the Jacobian's and a {posterior['design_points']}-point design over the "
+            f"priors), with a model discrepancy of sd {posterior['discrepancy']:.3f} per share "
+            "(an assumption)."
+        )
+    return f"intervals from a {e.bootstrap}-draw bootstrap through the Jacobian at the optimum."
+
+
+def _posterior_section(posterior: dict | None, recovered: pd.DataFrame | None) -> str:
+    """The posterior's summary, the sampler's effective sample size, the emulators' check and
+    the recovery of known points."""
+    if not posterior:
+        return ""
+    summary = pd.DataFrame(
+        [{"parameter": name, **values} for name, values in posterior.get("summary", {}).items()]
+    )
+    parts = ["<h2>Posterior</h2>"]
+    if posterior.get("method") == "emulator":
+        within = posterior.get("emulator_within_2sd")
+        inside = posterior.get("recovery_inside_95")
+        parts.append(
+            f"<p>Effective sample size {posterior['effective_sample_size']:.0f} of "
+            f"{posterior['particles']} particles. "
+            + (
+                f"On the recovery points the simulated moments fell within two emulator sd of "
+                f"the emulators' prediction {within:.0%} of the time (95% expected). "
+                if within is not None
+                else ""
+            )
+            + (
+                f"Recovery: {posterior['recovery_points']} known points drawn from the "
+                "posterior, simulated on fresh firms, surveyed as the targets were and fitted "
+                f"back; the known value fell inside its 95% interval in {inside:.0%} of "
+                f"{posterior['recovery_checks']} checks (95% expected).</p>"
+                if inside is not None
+                else "No recovery check was run (recovery = 0).</p>"
+            )
+        )
+    else:
+        parts.append('<p>The bootstrap of the estimate (posterior = "bootstrap").</p>')
+    if len(summary):
+        parts.append(_table(summary))
+    if recovered is not None and len(recovered):
+        parts.append("<h3>Recovery of known points</h3>" + _table(recovered))
+    return "".join(parts)
+
+
+def _cross_firm_section(cross_firm: pd.DataFrame | None) -> str:
+    if cross_firm is None or not len(cross_firm):
+        return ""
+    return (
+        "<h2>Across firms: CX with growth and margin</h2><p>Correlations across the refit's "
+        "surveyed firms (point-biserial: the firm's CX index against its yes or no), with 95% "
+        "intervals from resampling firms. Nothing here is fitted.</p>" + _table(cross_firm)
+    )
 
 
 def _identifiability_section(
@@ -189,6 +248,9 @@ def write_report(
     out: Path,
     identified: pd.DataFrame | None = None,
     correlations: pd.DataFrame | None = None,
+    posterior: dict | None = None,
+    recovered: pd.DataFrame | None = None,
+    cross_firm: pd.DataFrame | None = None,
 ) -> Path:
     figs = [
         plot_fit(fit.fit_table, out / "fit_targets.png"),
@@ -224,8 +286,8 @@ border-bottom:1px solid #ddd}}</style></head><body>
 <p>{html.escape(e.description)}</p>
 <p><b>{fit.reproduced} of {fit.n_targets}</b> targets reproduced within their 95% bands, on
 {e.refit_firms} fresh firms. Method: simulated method of moments, CMA-ES (optuna) over
-{e.budget} trials of {e.firms} firms on common random numbers{_search_steps(e)}, intervals
-from a {e.bootstrap}-draw bootstrap through the Jacobian at the optimum. Wall time
+{e.budget} trials of {e.firms} firms on common random numbers{_search_steps(e)};
+{_uncertainty_method(e, posterior)} Wall time
 {fit.wall_s / 60:.1f} min. Survey shares are scored against their binomial sampling error; where the
 source gives no n, n = 400 is an assumption (see experiments/targets.toml).</p>
 <h2>Fit against targets</h2><img src="{figs[0]}">{_table(fit.fit_table)}
@@ -233,6 +295,7 @@ source gives no n, n = 400 is an assumption (see experiments/targets.toml).</p>
 <h2>Parameters</h2>{_table(estimates)}
 {_fixed_section(fixed)}
 <img src="{figs[1]}">
+{_posterior_section(posterior, recovered)}
 {_identifiability_section(identified, correlations)}
 <h2>Predictions for every question</h2>
 <p>Questions the fit never saw (orange) are predictions: substantial growth, margin growth and
@@ -244,6 +307,7 @@ split by tech-savvy and traditional marketers.</p><img src="{figs[2]}">
 <p>The research literature's mechanism figures (experiments/targets.toml) measured at the fit
 on paired runs of a default-size firm, beside the two the fit used on the surveyed population
 (technology spend outside IT, monthly churn).</p>{_table(mechanisms)}
+{_cross_firm_section(cross_firm)}
 </body></html>"""
     path = out / "report.html"
     path.write_text(page)

@@ -217,7 +217,8 @@ FIT_KEYS: Described = {
     ),
     "intervals_95": (
         "{parameter: [low, high]}",
-        "2.5 and 97.5 percentiles of the bootstrap draws of each estimate, clipped to its prior.",
+        "2.5 and 97.5 percentiles of each parameter's draws (posterior.csv): the posterior's "
+        'with posterior = "emulator", the estimate\'s bootstrap otherwise.',
     ),
     "fixed_after_screening": (
         "{parameter: value}",
@@ -236,8 +237,9 @@ FIT_KEYS: Described = {
     ),
     "seeds": (
         "{stage: seed}",
-        "The seed of every stage: screen and search use the experiment's seed; refit, "
-        "firm_bootstrap, bootstrap, predict and mechanisms each a named child of it.",
+        "The seed of every stage: screen and search use the experiment's seed; every other "
+        "stage (refit, firm_bootstrap, bootstrap, predict, mechanisms, polish, design, "
+        "posterior, recovery) a named child of it.",
     ),
     "targets_within_95_band": ("targets", "How many rows of fit have within_band true."),
     "targets": ("targets", "How many targets were fitted: the rows of fit."),
@@ -245,6 +247,12 @@ FIT_KEYS: Described = {
     "mechanisms": (
         "list of objects",
         "One per mechanism figure measured on dedicated runs at the fit (keys below).",
+    ),
+    "posterior": ("object", "How the draws were found and checked (keys below)."),
+    "cross_firm": (
+        "list of objects",
+        "Correlations across the refit's firms of the CX index with growth and margin (keys "
+        "below).",
     ),
     "identifiability": (
         "list of objects",
@@ -402,12 +410,85 @@ def posterior_columns() -> Described:
         "<parameter>": (
             "the parameter's unit",
             "One column per free parameter of the experiment: the draw's value (a parameter "
-            "fixed after screening has its fixed value in every row). Today the draws are the "
-            "bootstrap of the estimate: the published shares redrawn from their binomial "
-            "sampling error and the surveyed firms resampled, solved through the Jacobian at "
-            "the optimum, clipped to the priors.",
+            "fixed after screening has its fixed value in every row). With posterior = "
+            '"emulator" (the default) the draws are the posterior, sampled on Gaussian-process '
+            'emulators of the targets (docs/model.md); with posterior = "bootstrap" the '
+            "bootstrap of the estimate through the Jacobian at the optimum, clipped to the "
+            "priors.",
         ),
     }
+
+
+def recovery_columns() -> Described:
+    """recovery.csv: one row per (known point, parameter) of the recovery check."""
+    from sim.experiments.calibration import RECOVERY_COLUMNS
+
+    text = {
+        "point": ("integer", "Number of the known point, from 0 (drawn from the posterior)."),
+        "parameter": ("name", "The free parameter."),
+        "known": ("the parameter's unit", "Its value at the known point."),
+        "median": (
+            "the parameter's unit",
+            "The median of its posterior, fitted back from the known point's simulated survey.",
+        ),
+        "low": ("the parameter's unit", "2.5th percentile of that posterior."),
+        "high": ("the parameter's unit", "97.5th percentile of that posterior."),
+        "inside": ("true/false", "Whether known lies in [low, high] (95% of rows expected)."),
+    }
+    return {c: text[c] for c in RECOVERY_COLUMNS}
+
+
+def cross_firm_columns() -> Described:
+    """fit.json ``cross_firm``: one object per pair."""
+    from sim.experiments.calibration import CROSS_FIRM_COLUMNS
+
+    text = {
+        "pair": ("name", "The two firm figures correlated."),
+        "r": (
+            "correlation",
+            "Point-biserial correlation across the refit's firms of the CX index at the survey "
+            "week with the firm's yes (1) or no (0).",
+        ),
+        "low": ("correlation", "2.5th percentile over 400 resamples of the firms."),
+        "high": ("correlation", "97.5th percentile over the same resamples."),
+        "firms": ("firms", "Firms behind r."),
+    }
+    return {c: text[c] for c in CROSS_FIRM_COLUMNS}
+
+
+POSTERIOR_KEYS: Described = {
+    "method": ("name", 'How the draws were found: "emulator" or "bootstrap".'),
+    "draws": ("draws", "Draws in posterior.csv (the experiment's bootstrap setting)."),
+    "effective_sample_size": (
+        "particles",
+        "Kish's effective sample size of the sampler's last importance weights (emulator).",
+    ),
+    "particles": ("particles", "Particles of the sampler's last round (emulator)."),
+    "simulated_behaviours": (
+        "points",
+        "Distinct behavioural vectors the emulators were fitted to (search, polish, Jacobian, "
+        "design).",
+    ),
+    "design_points": ("points", "Points of the Latin-hypercube design over the behaviours."),
+    "design_firms": ("firms", "Firms each design point surveys."),
+    "discrepancy": ("share (sd)", "The model discrepancy assumed per survey share."),
+    "recovery_points": ("points", "Known points fitted back (the experiment's recovery)."),
+    "recovery_checks": ("checks", "Rows of recovery.csv: points x free parameters."),
+    "recovery_inside_95": (
+        "share",
+        "Share of recovery.csv's rows whose known value lies inside its 95% interval.",
+    ),
+    "emulator_within_2sd": (
+        "share",
+        "Share of the recovery points' simulated moments within 1.96 sd (emulator's plus "
+        "simulation's) of the emulators' prediction; 0.95 expected of a calibrated emulator.",
+    ),
+    "wall_time_s": ("seconds", "Wall time of the design, emulation, sampling and recovery."),
+    "summary": (
+        "{parameter: {mean, sd, median, low_95, high_95}}",
+        "Each free parameter's posterior summary, from posterior.csv.",
+    ),
+}
 
 
 def evaluation_keys() -> Described:
@@ -565,7 +646,8 @@ CALIBRATION_FILES: Described = {
     ),
     "report.html": ("HTML", "The report: fit, misfit, parameters, predictions, mechanisms."),
     "fit_targets.png": ("PNG", "Each target's band, published value and fit with its interval."),
-    "marginals.png": ("PNG", "The bootstrap distribution of each estimate."),
+    "marginals.png": ("PNG", "Each parameter's draws (posterior.csv) against its estimate."),
+    "recovery.csv": ("CSV", "The recovery check: known points fitted back (columns below)."),
     "predictions.png": ("PNG", "Every item's prediction: fitted (blue), never fitted (orange)."),
     "evaluations.jsonl": (
         "JSON lines",
@@ -704,6 +786,14 @@ def markdown() -> str:
         "",
         *_table(BUDGET_KEYS, "key"),
         "",
+        "`posterior`:",
+        "",
+        *_table(POSTERIOR_KEYS, "key"),
+        "",
+        "Each object of `cross_firm`:",
+        "",
+        *_table(cross_firm_columns(), "key"),
+        "",
         "Each object of `fit` (the first table of `report.html`):",
         "",
         *_table(fit_row_columns(), "key"),
@@ -719,6 +809,10 @@ def markdown() -> str:
         "### `posterior.csv`",
         "",
         *_table(posterior_columns()),
+        "",
+        "### `recovery.csv`",
+        "",
+        *_table(recovery_columns()),
         "",
         "### `evaluations.jsonl`",
         "",
