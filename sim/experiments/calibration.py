@@ -47,9 +47,10 @@ from sim.experiments.experiment import (
     IDENTITY_KEYS,
     Evaluation,
     Experiment,
-    MechanismTarget,
     SurveyTarget,
+    fitted_targets,
     objective,
+    observed_moments,
     share_variance,
     survey_term,
 )
@@ -287,25 +288,9 @@ class Evaluator:
         return evaluation
 
 
-def _targets(e: Experiment) -> list[SurveyTarget | MechanismTarget]:
-    return [*e.survey_targets, *e.fitted_mechanisms]
-
-
 def _moments(e: Experiment, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
-    values, variances = zip(*(ev.moment(t) for t in _targets(e)), strict=True)
+    values, variances = zip(*(ev.moment(t) for t in fitted_targets(e)), strict=True)
     return np.array(values), np.array(variances)
-
-
-def _observed(e: Experiment) -> tuple[np.ndarray, np.ndarray]:
-    obs, var = [], []
-    for t in _targets(e):
-        if isinstance(t, SurveyTarget):
-            obs.append(t.share)
-            var.append(t.share * (1 - t.share) / t.n)
-        else:
-            obs.append(t.value)
-            var.append(((t.band[1] - t.band[0]) / 3.92) ** 2)
-    return np.array(obs), np.array(var)
 
 
 def _items(ev: Evaluation) -> pd.DataFrame:
@@ -380,7 +365,7 @@ def screen(e: Experiment, evaluate: Evaluator, log) -> list[str]:
         "bounds": [[f.low, f.high] for f in behaviours],
     }
     x = morris_sample.sample(problem, e.screen_trajectories, num_levels=4, seed=e.seed)
-    _, obs_var = _observed(e)
+    _, obs_var = observed_moments(e)
     centre = {f.name: midpoint(f) for f in e.free if f.name in TOLERANCES}
     standardised = []
     for k, row in enumerate(x):
@@ -559,7 +544,7 @@ def jacobian(
     free = {f.name: f for f in e.free}
     centre = evaluate(theta)
     base_items = _items(centre)
-    jm = np.zeros((len(_targets(e)), len(names)))
+    jm = np.zeros((len(fitted_targets(e)), len(names)))
     ji = np.zeros((len(base_items), len(names)))
     for j, name in enumerate(names):
         f = free[name]
@@ -585,7 +570,7 @@ def firm_bootstrap(
     the same firm, which independent binomial noise would miss."""
     firms = np.sort(answers.firm.unique())
     index = {f: k for k, f in enumerate(firms)}
-    targets = _targets(e)
+    targets = fitted_targets(e)
     yes = np.zeros((len(firms), len(targets)))
     count = np.zeros((len(firms), len(targets)))
     firm_rows = answers.groupby("firm").first()
@@ -620,7 +605,7 @@ def bootstrap(
     and the simulated moments by resampling firms, then solve the weighted least-squares step
     through the Jacobian."""
     rng = np.random.default_rng(stage_seeds(e.seed)["bootstrap"])
-    obs, obs_var = _observed(e)
+    obs, obs_var = observed_moments(e)
     sim_var = sim_deviations.var(axis=0)
     weights = 1.0 / (obs_var + sim_var + 1e-12)
     free = {f.name: f for f in e.free}
@@ -628,7 +613,7 @@ def bootstrap(
     normal = jw @ jm + 1e-9 * np.eye(len(names))
     centre = np.array([float(theta[n]) for n in names])
     draws = np.zeros((e.bootstrap, len(names)))
-    targets = _targets(e)
+    targets = fitted_targets(e)
     for b in range(e.bootstrap):
         obs_b = np.array(
             [
@@ -745,6 +730,13 @@ CROSS_FIRM_PAIRS = {
 }
 
 
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r, NaN when either side does not vary."""
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def cross_firm(answers: pd.DataFrame, rng: np.random.Generator, draws: int = 400) -> pd.DataFrame:
     """Across the surveyed firms, the correlation of each firm's CX index with its substantial
     revenue growth and with its margin growth (yes or no: point-biserial), with 95% intervals from
@@ -755,20 +747,16 @@ def cross_firm(answers: pd.DataFrame, rng: np.random.Generator, draws: int = 400
         item = answers[answers.question == qid].groupby("firm")[["firm_cx", "yes"]].first()
         cx = item.firm_cx.to_numpy(dtype=float)
         yes = item.yes.to_numpy(dtype=float)
-
-        def r_of(a: np.ndarray, b: np.ndarray) -> float:
-            if a.std() == 0 or b.std() == 0:
-                return float("nan")
-            return float(np.corrcoef(a, b)[0, 1])
-
         boot = []
         for _ in range(draws):
             pick = rng.integers(0, len(cx), len(cx))
-            boot.append(r_of(cx[pick], yes[pick]))
+            boot.append(_correlation(cx[pick], yes[pick]))
         boot_arr = np.array(boot)
         boot_arr = boot_arr[np.isfinite(boot_arr)]
         low, high = np.percentile(boot_arr, [2.5, 97.5]) if boot_arr.size else (float("nan"),) * 2
-        rows.append({"pair": pair, "r": r_of(cx, yes), "low": low, "high": high, "firms": len(cx)})
+        rows.append(
+            {"pair": pair, "r": _correlation(cx, yes), "low": low, "high": high, "firms": len(cx)}
+        )
     return pd.DataFrame(rows, columns=CROSS_FIRM_COLUMNS)
 
 
@@ -874,7 +862,7 @@ def recovery(
     picks = rng.choice(
         len(posterior_unit), size=min(e.recovery, len(posterior_unit)), replace=False
     )
-    _, obs_var = _observed(e)
+    _, obs_var = observed_moments(e)
     rows, zs = [], []
     for k, i in enumerate(picks):
         known_u = posterior_unit[i]
@@ -887,7 +875,7 @@ def recovery(
                 rng.binomial(t.n, min(max(m, 0.0), 1.0)) / t.n
                 if isinstance(t, SurveyTarget)
                 else rng.normal(m, math.sqrt(v))
-                for t, m, v in zip(_targets(e), moments, obs_var, strict=True)
+                for t, m, v in zip(fitted_targets(e), moments, obs_var, strict=True)
             ]
         )
 

@@ -44,10 +44,13 @@ import pandas as pd
 
 from sim.experiments.experiment import (
     POPULATION_MECHANISMS,
+    TOLERANCE_NAMES,
     Experiment,
     Free,
     MechanismTarget,
     SurveyTarget,
+    fitted_targets,
+    observed_moments,
     share_variance,
 )
 from sim.survey.instrument import TOLERANCE_PARAMETER, yes_probability
@@ -165,11 +168,8 @@ class Emulator:
         self.free = list(free)
         self.discrepancy = discrepancy
         names = [f.name for f in self.free]
-        self.behaviour_dims = [j for j, n in enumerate(names) if n not in TOLERANCES]
-        self.targets: list[SurveyTarget | MechanismTarget] = [
-            *e.survey_targets,
-            *e.fitted_mechanisms,
-        ]
+        self.behaviour_dims = [j for j, n in enumerate(names) if n not in TOLERANCE_NAMES]
+        self.targets = fitted_targets(e)
         self.emulators: list[TargetEmulator] = []
         self.n_points = 0
         for t in self.targets:
@@ -201,19 +201,6 @@ class Emulator:
                 noise.append(var)
             em.fit(x, np.array(y), np.array(noise), seed + k)
 
-    def observed(self) -> tuple[np.ndarray, np.ndarray]:
-        """The targets' values and sampling variances (binomial with their n; a mechanism's band
-        read as a 95% range)."""
-        obs, var = [], []
-        for t in self.targets:
-            if isinstance(t, SurveyTarget):
-                obs.append(t.share)
-                var.append(t.share * (1 - t.share) / t.n)
-            else:
-                obs.append(t.value)
-                var.append(((t.band[1] - t.band[0]) / 3.92) ** 2)
-        return np.array(obs), np.array(var)
-
     def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Emulated moments and their variances at ``unit`` (m x free): two m x targets arrays."""
         pairs = [em.predict(unit) for em in self.emulators]
@@ -228,7 +215,7 @@ class Emulator:
         """Log-likelihood of each parameter vector of ``unit`` under the targets (or under
         ``observed`` in their place, with the targets' own sampling variances plus
         ``extra_var``)."""
-        obs, obs_var = self.observed()
+        obs, obs_var = observed_moments(self.experiment)
         if observed is not None:
             obs = observed
         if extra_var is not None:
@@ -237,9 +224,6 @@ class Emulator:
         survey = np.array([isinstance(t, SurveyTarget) for t in self.targets])
         var = obs_var + emu_var + np.where(survey, self.discrepancy**2, 0.0)
         return -0.5 * np.sum((obs - mean) ** 2 / var + np.log(var), axis=1)
-
-
-TOLERANCES = set(TOLERANCE_PARAMETER.values())
 
 
 def moment_grid(

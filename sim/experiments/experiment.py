@@ -21,18 +21,15 @@ from sim.datafiles import find, names, read_toml
 from sim.errors import UserError
 from sim.model.parameters import FIELDS, allowed, field_type, unknown_message
 from sim.runs.scenarios import ScenarioError
-from sim.survey.instrument import QUESTION
+from sim.survey.instrument import QUESTION, TOLERANCE_PARAMETER
 from sim.survey.population import Population, load_population, run_survey, shares
 
 METHODS = ("smm-cmaes",)
 # How a calibration finds the parameters' uncertainty (Experiment.posterior).
 POSTERIORS = ("emulator", "bootstrap")
 
-
-def _tolerance_names() -> set[str]:
-    from sim.survey.instrument import TOLERANCE_PARAMETER
-
-    return set(TOLERANCE_PARAMETER.values())
+# The respondents' mean tolerances: they move only the thresholds of the answers.
+TOLERANCE_NAMES = frozenset(TOLERANCE_PARAMETER.values())
 
 
 # Mechanism figures measurable on the surveyed population itself (fitted when kind = calibrate);
@@ -184,10 +181,7 @@ class Experiment:
     def searched(self) -> tuple[Free, ...]:
         """The free parameters CMA-ES searches: all but the respondents' tolerances, which the
         calibration solves for each trial (sim.experiments.calibration.profile_tolerances)."""
-        from sim.survey.instrument import TOLERANCE_PARAMETER
-
-        tolerances = set(TOLERANCE_PARAMETER.values())
-        return tuple(f for f in self.free if f.name not in tolerances)
+        return tuple(f for f in self.free if f.name not in TOLERANCE_NAMES)
 
     def min_budget(self, n_free: int | None = None) -> int:
         """CMA-ES needs a few generations of its population (4 + 3 ln k) to move at all; with
@@ -384,7 +378,7 @@ def load_experiment(ref: str) -> Experiment:
     ):
         value = data.get(key, default)
         if key == "design" and key not in data:
-            value = 4 * sum(1 for f in free if f.name not in _tolerance_names())
+            value = 4 * sum(1 for f in free if f.name not in TOLERANCE_NAMES)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ExperimentError(
                 f"{where}: {key} = {value!r} must be a whole number of at least {low}"
@@ -462,6 +456,26 @@ def check_budget(experiment: Experiment, budget: int, where: str) -> None:
 
 
 # -- evaluation --------------------------------------------------------------------------------
+
+
+def fitted_targets(experiment: Experiment) -> list[SurveyTarget | MechanismTarget]:
+    """The targets a calibration fits, in order: the survey shares, then the mechanism figures
+    measured on the surveyed firms."""
+    return [*experiment.survey_targets, *experiment.fitted_mechanisms]
+
+
+def observed_moments(experiment: Experiment) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted targets' published values and sampling variances: a share binomial with its n,
+    a mechanism figure's band read as a 95% range."""
+    obs, var = [], []
+    for t in fitted_targets(experiment):
+        if isinstance(t, SurveyTarget):
+            obs.append(t.share)
+            var.append(t.share * (1 - t.share) / t.n)
+        else:
+            obs.append(t.value)
+            var.append(((t.band[1] - t.band[0]) / 3.92) ** 2)
+    return np.array(obs), np.array(var)
 
 
 def evaluate(
