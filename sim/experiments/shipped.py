@@ -32,6 +32,7 @@ FILES = (
     "fit_targets.png",
     "marginals.png",
     "predictions.png",
+    "recovery.csv",
 )
 MADE = "made.json"
 BASELINE = Path(__file__).resolve().parents[2] / "tests" / "baseline.json"
