@@ -542,8 +542,10 @@ def test_the_posterior_recovers_known_points_at_its_stated_rate(tmp_path):
     fit = json.loads((out / "fit.json").read_text())
     posterior = fit["posterior"]
     assert posterior["method"] == "emulator" and posterior["recovery_points"] == 4
-    # search (12), Jacobian (2 x 2 behaviours) and design (4 x 2) on the search's firms
-    assert posterior["simulated_behaviours"] >= 12 + 8
+    # search (12), Jacobian (2 x 2 behaviours) and design (4 x 2) on the search's firms, then
+    # two waves of posterior draws (8 each, the defaults; a resampled draw may repeat)
+    assert posterior["waves"] == 2 and posterior["wave_points"] == 8
+    assert posterior["simulated_behaviours"] > 12 + 8 + 8
     recovered = pd.read_csv(out / "recovery.csv")
     assert list(recovered.columns) == list(columns.recovery_columns())
     assert len(recovered) == 4 * 4 and recovered.point.nunique() == 4

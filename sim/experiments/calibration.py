@@ -119,6 +119,7 @@ STAGES = (
     "design",
     "posterior",
     "recovery",
+    "waves",
 )
 
 
@@ -791,28 +792,62 @@ def emulated_posterior(
     def given(name: str) -> float:
         return float(theta.get(name, evaluate.defaults[name]))
 
-    # Every behavioural vector simulated on the search's, the polish's or the design's firms (the
-    # refit's and the recovery's are left out, so a resumed calibration trains on the same).
+    # Every behavioural vector simulated on the search's, the polish's, the design's or the
+    # waves' firms (the refit's and the recovery's are left out, so a resumed calibration trains
+    # on the same).
     trained_on = {e.seed, seeds["polish"]}
-    simulated, seen = [], set()
-    for record in list(evaluate.cache.values()):
-        if int(record["seed"]) not in trained_on:
-            continue
-        point = {**theta, **record["theta"]}
-        behaviour = {k: v for k, v in point.items() if k not in THRESHOLDS}
-        sim_key = evaluate.key(behaviour, int(record["n_firms"]), int(record["seed"]))
-        if sim_key in seen:
-            continue
-        seen.add(sim_key)
-        answers = evaluate.simulated_answers(point, int(record["n_firms"]), int(record["seed"]))
-        simulated.append(Simulated(to_unit(free, point), answers))
-    emulator = Emulator(e, free, e.discrepancy)
-    emulator.fit(simulated, given, given("disposition_concentration"), seeds["posterior"])
-    log(f"emulators fitted to {len(simulated)} simulated behaviours")
-    rng = np.random.default_rng(seeds["posterior"])
-    posterior = sample_posterior(emulator.loglik, len(free), rng, e.bootstrap)
+
+    def training_set() -> list[Simulated]:
+        simulated, seen = [], set()
+        for record in list(evaluate.cache.values()):
+            if int(record["seed"]) not in trained_on:
+                continue
+            point = {**theta, **record["theta"]}
+            behaviour = {k: v for k, v in point.items() if k not in THRESHOLDS}
+            sim_key = evaluate.key(behaviour, int(record["n_firms"]), int(record["seed"]))
+            if sim_key in seen:
+                continue
+            seen.add(sim_key)
+            answers = evaluate.simulated_answers(point, int(record["n_firms"]), int(record["seed"]))
+            simulated.append(Simulated(to_unit(free, point), answers))
+        return simulated
+
+    def sampled() -> tuple[Any, Any, int]:
+        simulated = training_set()
+        emulator = Emulator(e, free, e.discrepancy)
+        emulator.fit(simulated, given, given("disposition_concentration"), seeds["posterior"])
+        rng = np.random.default_rng(seeds["posterior"])
+        return (
+            emulator,
+            sample_posterior(emulator.loglik, len(free), rng, e.bootstrap),
+            len(simulated),
+        )
+
+    emulator, posterior, trained = sampled()
+    log(
+        f"emulators fitted to {trained} simulated behaviours; posterior: effective sample size "
+        f"{posterior.ess:.0f} of {posterior.particles}"
+    )
+    waves = []
+    wave_rng = np.random.default_rng(seeds["waves"])
+    for wave in range(e.waves if behaviours else 0):
+        # Simulate where the posterior now is: a mode the emulators only extrapolated to is
+        # checked against the model before the next sample believes it.
+        picked = posterior.unit[
+            wave_rng.choice(
+                len(posterior.unit), size=min(e.wave_points, len(posterior.unit)), replace=False
+            )
+        ]
+        for k, u in enumerate(picked):
+            evaluate({**theta, **from_unit(free, u)}, design_firms, e.seed)
+            log(f"wave {wave + 1}/{e.waves}: point {k + 1}/{len(picked)}, {design_firms} firms")
+        emulator, posterior, trained = sampled()
+        waves.append(posterior.ess)
+        log(
+            f"wave {wave + 1}: emulators on {trained} behaviours, effective sample size "
+            f"{posterior.ess:.0f} of {posterior.particles}"
+        )
     draws = np.array([[float(v) for v in from_unit(free, u).values()] for u in posterior.unit])
-    log(f"posterior: effective sample size {posterior.ess:.0f} of {posterior.particles}")
     recovered, emulator_z = recovery(e, theta, free, emulator, posterior.unit, evaluate, log)
     inside = recovered.inside.astype(bool)
     info: dict[str, Any] = {
@@ -820,7 +855,9 @@ def emulated_posterior(
         "draws": len(draws),
         "effective_sample_size": posterior.ess,
         "particles": posterior.particles,
-        "simulated_behaviours": len(simulated),
+        "simulated_behaviours": trained,
+        "waves": len(waves),
+        "wave_points": e.wave_points if waves else 0,
         "design_points": e.design if behaviours else 0,
         "design_firms": design_firms,
         "discrepancy": e.discrepancy,

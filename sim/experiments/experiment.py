@@ -150,6 +150,12 @@ class Experiment:
     # discrepancy of a survey share (an sd; an assumption, no survey figure sizes it).
     recovery: int = 0
     discrepancy: float = 0.0
+    # History-matching waves after the design (Andrianakis et al. 2015): each simulates
+    # `wave_points` of the posterior's draws at `design_firms` firms, refits the emulators on them
+    # and samples the posterior again, so a region only the emulators' extrapolation favoured is
+    # simulated before it is believed.
+    waves: int = 0
+    wave_points: int = 0
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def identity(self) -> dict[str, str]:
@@ -328,6 +334,8 @@ def load_experiment(ref: str) -> Experiment:
         "design_firms",
         "recovery",
         "discrepancy",
+        "waves",
+        "wave_points",
     }
     for key in data:
         if key not in known:
@@ -375,6 +383,8 @@ def load_experiment(ref: str) -> Experiment:
         ("design", -1, 0),
         ("design_firms", 0, 0),
         ("recovery", 4, 0),
+        ("waves", 2, 0),
+        ("wave_points", 8, 1),
     ):
         value = data.get(key, default)
         if key == "design" and key not in data:

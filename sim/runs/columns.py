@@ -239,7 +239,7 @@ FIT_KEYS: Described = {
         "{stage: seed}",
         "The seed of every stage: screen and search use the experiment's seed; every other "
         "stage (refit, firm_bootstrap, bootstrap, predict, mechanisms, polish, design, "
-        "posterior, recovery) a named child of it.",
+        "posterior, recovery, waves) a named child of it.",
     ),
     "targets_within_95_band": ("targets", "How many rows of fit have within_band true."),
     "targets": ("targets", "How many targets were fitted: the rows of fit."),
@@ -466,9 +466,11 @@ POSTERIOR_KEYS: Described = {
     "particles": ("particles", "Particles of the sampler's last round (emulator)."),
     "simulated_behaviours": (
         "points",
-        "Distinct behavioural vectors the emulators were fitted to (search, polish, Jacobian, "
-        "design).",
+        "Distinct behavioural vectors the emulators were last fitted to (search, polish, "
+        "Jacobian, design, waves).",
     ),
+    "waves": ("waves", "History-matching waves run: posterior draws simulated, emulators refitted."),
+    "wave_points": ("points", "Posterior draws simulated in each wave."),
     "design_points": ("points", "Points of the Latin-hypercube design over the behaviours."),
     "design_firms": ("firms", "Firms each design point surveys."),
     "discrepancy": ("share (sd)", "The model discrepancy assumed per survey share."),
