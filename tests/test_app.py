@@ -311,11 +311,66 @@ def test_configure_sets_and_clears_the_results_folder(tmp_path, monkeypatch):
     assert app.results_dir() == "elsewhere"
 
 
-def test_two_routes_live_and_results():
+def test_three_routes_live_results_and_evidence():
     assert [(r.path, r.component) for r in app.routes] == [
         ("/", app.LivePage),
         ("results", app.ResultsPage),
+        ("evidence", app.EvidencePage),
     ]
+
+
+# -- evidence page ---------------------------------------------------------------------------------
+def test_evidence_page_shows_the_shipped_fit_by_default(monkeypatch):
+    """Without a calibration folder the page opens the fit orgsim ships: its figures, every
+    target, and the predictions for questions never fitted in every era."""
+    from sim.experiments.shipped import SHIPPED
+    from sim.results.evidence import open_evidence
+
+    monkeypatch.delenv(app.RESULTS_ENV, raising=False)
+    assert app.default_evidence_folder() == str(SHIPPED)
+    _, rc = solara.render(app.EvidencePage(), handle_error=False)
+    classes = {c for w in rc.find(ipywidgets.Image).widgets for c in w._dom_classes}
+    assert {"orgsim-evidence-fit", "orgsim-evidence-marginals"} <= classes
+    assert not rc.find(v.Alert, type="error").widgets
+    rc.close()
+    evidence = open_evidence(SHIPPED)
+    fitted = evidence.fitted_items()
+    assert len(fitted) == 9 and len(evidence.fit_table()) == 11
+    assert set(evidence.eras) == {"2016", "2020", "2021"} and evidence.era == "2016"
+    for era in evidence.eras:
+        never = evidence.never_fitted(era)
+        assert len(never) and (never.era == era).all()
+        # a fitted question appears only in its splits
+        as_fitted = [
+            (i, r) in fitted and g == "all"
+            for i, r, g in never[["id", "respondent", "group"]].itertuples(index=False)
+        ]
+        assert not any(as_fitted)
+    wide = evidence.eras_table()
+    assert list(wide.columns) == ["id", "respondent", "2016", "2020", "2021"]
+    assert len(wide) == len(evidence.predictions.query("group == 'all' and era == '2016'"))
+
+
+def test_evidence_page_says_what_is_wrong_with_the_folder(tmp_path):
+    from sim.results.evidence import EvidenceError, open_evidence
+
+    with pytest.raises(EvidenceError, match="does not exist"):
+        open_evidence(tmp_path / "missing")
+    with pytest.raises(EvidenceError, match="No calibration folder chosen"):
+        open_evidence(" ")
+    with pytest.raises(EvidenceError, match=r"holds no fit\.json"):
+        open_evidence(tmp_path)
+    (tmp_path / "fit.json").write_text("{cut short")
+    with pytest.raises(EvidenceError, match="damaged"):
+        open_evidence(tmp_path)
+    (tmp_path / "fit.json").write_text(json.dumps({"fit": []}))
+    with pytest.raises(EvidenceError, match=r"predictions\.csv cannot be read"):
+        open_evidence(tmp_path)
+    (tmp_path / "predictions.csv").write_text("id,respondent\nx,CIO\n")
+    with pytest.raises(EvidenceError, match="no column 'era'"):
+        open_evidence(tmp_path)
+    # Outside the served root: refused on the page, without reading the folder.
+    assert "opens only folders under" in app._open_evidence("/")
 
 
 # -- results page data -----------------------------------------------------------------------------

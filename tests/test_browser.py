@@ -269,3 +269,31 @@ def test_results_page(tmp_path):
         box.fill(str(tmp_path))
         box.press("Enter")
         _text(page, "This page opens only folders under")
+
+
+def test_evidence_page(tmp_path):
+    """The evidence page opens the shipped fit by default: the fit against the targets, the
+    predictions never fitted, every era's column, the posterior; a folder that is no calibration
+    is named as such."""
+    _require_browser()
+    with running_server(tmp_path) as url, browser_page() as page:
+        page.goto(url + "evidence", timeout=PAGE_S * 1000)
+        _text(page, "Evidence: the fit and what it predicts")
+        _text(page, "targets within their 95% bands on fresh firms")
+        _figure(page, "evidence-fit")
+        _figure(page, "evidence-marginals")
+        for heading in (
+            "Predictions for questions never fitted",
+            "Every question in every era",
+            "Mechanism figures measured",
+            "Posterior",
+        ):
+            _text(page, heading)
+        page.locator("th", has_text="2021").first.wait_for(state="attached", timeout=PAGE_S * 1000)
+        shot = tmp_path / "evidence.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the evidence page: {shot}")
+        box = page.get_by_label("Calibration folder")
+        box.fill(str(REPO / "scenarios"))
+        box.press("Enter")
+        _text(page, "holds no fit.json")

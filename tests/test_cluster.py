@@ -80,6 +80,51 @@ def test_dask_and_local_processes_give_identical_rows(cluster, files, tmp_path):
     pd.testing.assert_frame_equal(store.load_weeks(), reference.load_weeks())
 
 
+def test_a_batch_on_a_fit_runs_on_dask_as_on_local_processes(cluster, files, tmp_path):
+    """``orgsim batch --fit`` on Dask: each replication's draw reaches the workers, and the rows
+    are those of local processes (the shipped fit's posterior)."""
+    from sim.experiments.shipped import SHIPPED
+    from sim.runs.posterior import load_posterior
+
+    posterior = load_posterior(SHIPPED)
+    local = BatchStore(tmp_path / "local")
+    run_batch(
+        load(files),
+        local,
+        reps=3,
+        master_seed=5,
+        weeks=10,
+        workers=2,
+        progress=False,
+        posterior=posterior,
+    )
+    client = connect(cluster.scheduler_address)
+    try:
+        store = BatchStore(tmp_path / "dask")
+        run_batch(
+            load(files),
+            store,
+            reps=3,
+            master_seed=5,
+            weeks=10,
+            executor=client.get_executor(),
+            workers=2,
+            progress=False,
+            posterior=posterior,
+        )
+    finally:
+        client.close()
+    pd.testing.assert_frame_equal(store.load_runs(), local.load_runs())
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    drawn = manifest["fit"]["draw_of_replication"]
+    assert len(drawn) == 3 and len(set(drawn)) > 1
+    runs = store.load_runs()
+    table = posterior.table.set_index("draw")
+    for name in ("base", "lever"):
+        mine = runs[runs.scenario == name].sort_values("rep")
+        assert mine.misunderstanding.tolist() == table.loc[drawn, "misunderstanding"].tolist()
+
+
 def test_worker_killed_mid_batch_loses_nothing(cluster, files, tmp_path):
     reference = local_reference(files, tmp_path / "local", reps=8, weeks=30)
     client = connect(cluster.scheduler_address)

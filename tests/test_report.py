@@ -186,6 +186,9 @@ def test_summary_pairs_replications_with_the_baseline(batch_dir, report):
             assert row.n_pairs == diffs.size
             if diffs.size >= 2 and diffs.std() > 0:
                 assert row.diff_low < row.diff_vs_baseline < row.diff_high
+                # the spread: where the replications' differences fall, not the mean's interval
+                low, high = np.percentile(diffs, [2.5, 97.5])
+                assert (row.diff_spread_low, row.diff_spread_high) == pytest.approx((low, high))
             checked += 1
     assert checked >= 3 * 7
     sm = summary[(summary.scenario == "shared_metrics") & (summary.outcome == "cx_index")].iloc[0]

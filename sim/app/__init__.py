@@ -24,7 +24,16 @@ the last valid settings, so the server keeps running.
 from __future__ import annotations
 
 from sim.app.controls import CONTROL_GROUPS, control_for, model_params, slider_step
-from sim.app.pages import LivePage, ResultsPage, results_images, results_views, routes
+from sim.app.pages import (
+    EvidencePage,
+    LivePage,
+    ResultsPage,
+    _open_evidence,
+    default_evidence_folder,
+    results_images,
+    results_views,
+    routes,
+)
 from sim.app.painters import (
     DPI,
     LIVE_PANELS,
@@ -63,15 +72,18 @@ __all__ = [
     "LIVE_PANELS",
     "RESULTS_ENV",
     "WEEK0_UNDEFINED",
+    "EvidencePage",
     "LiveFirm",
     "LivePage",
     "ResultsPage",
     "Session",
+    "_open_evidence",
     "cli_command",
     "configure",
     "control_for",
     "customers_figure",
     "customers_png",
+    "default_evidence_folder",
     "delivery_figure",
     "delivery_png",
     "floor_plan_figure",

@@ -4,6 +4,7 @@ session) and a stored batch's results; and the routes Solara serves."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 from sim.app.controls import model_params
@@ -17,9 +18,12 @@ from sim.app.painters import (
 )
 from sim.app.server import APP_NAME, may_open, results_dir, served_root
 from sim.app.session import DEFAULT_SEED, LiveFirm, Session, cli_command
+from sim.experiments.shipped import SHIPPED
 from sim.model.model import Organisation
 from sim.results import figures
+from sim.results.evidence import Evidence, EvidenceError, open_evidence
 from sim.results.figures import bands_figure, forest_figure, scenario_colours
+from sim.results.pages import table_html
 from sim.results.tables import (
     SHOWN_OUTCOMES,
     Batch,
@@ -284,7 +288,119 @@ def ResultsPage():
                     )
 
 
+# -- evidence page ---------------------------------------------------------------------------------
+def _open_evidence(folder: str) -> Evidence | str:
+    """A calibration folder under the served root, or the fit orgsim ships (a product file,
+    always readable); else why not."""
+    folder = folder.strip()
+    shipped = folder and Path(folder).expanduser().resolve() == SHIPPED.resolve()
+    if folder and not shipped and not may_open(folder):
+        return (
+            f"This page opens only folders under {served_root()} (the folder given to "
+            f"`orgsim viz --results`) and the shipped fit {SHIPPED}; start `orgsim viz "
+            "--results DIR` to open another."
+        )
+    try:
+        return open_evidence(folder)
+    except EvidenceError as exc:
+        return str(exc)
+
+
+def default_evidence_folder() -> str:
+    """The folder given to ``orgsim viz --results`` when it is a calibration, else the fit
+    orgsim ships."""
+    given = results_dir()
+    if given and (Path(given).expanduser() / "fit.json").is_file():
+        return given
+    return str(SHIPPED)
+
+
+def _html_table(df, digits: int = 3) -> None:
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(df, digits=digits, classes="summary"))
+
+
+@solara.component
+def EvidencePage():
+    """The evidence of a calibration: the fit against every target with its band, the misfit,
+    the predictions never fitted (every era), the mechanism figures, the cross-firm correlations
+    and the posterior, read from the calibration's folder."""
+    folder = solara.use_reactive(default_evidence_folder())
+    era = solara.use_reactive("")
+    loaded = solara.use_memo(lambda: _open_evidence(folder.value), [folder.value])
+    evidence = loaded if isinstance(loaded, Evidence) else None
+    solara.Title(f"{APP_NAME}: evidence")
+    with solara.AppBarTitle():
+        solara.Text(f"{APP_NAME}: evidence")
+    with solara.Column(style={"padding": "12px"}, classes=["orgsim-evidence"]):
+        solara.v.Html(tag="h2", children=["Evidence: the fit and what it predicts"])
+        solara.Text(
+            "A calibration read from its folder (orgsim calibrate ... --out DIR); nothing is "
+            "re-run. Misfit is stated as it is."
+        )
+        solara.InputText(
+            "Calibration folder",
+            value=folder.value,
+            on_value=folder.set,
+            continuous_update=False,
+        )
+        if evidence is None:
+            solara.Error(str(loaded))
+            return
+        solara.Text(evidence.describe(), classes=["orgsim-evidence-summary"])
+        solara.v.Html(tag="h3", children=["Fit against every target"])
+        fig = evidence.figure("fit")
+        if fig is not None:
+            solara.Image(fig, width="80%", classes=["orgsim-evidence-fit"])
+        _html_table(evidence.fit_table())
+        misses = evidence.misfit()
+        solara.v.Html(tag="h3", children=["Misfit"])
+        if misses:
+            for line in misses:
+                solara.Warning(line)
+        else:
+            solara.Text("Every target within its band.")
+        solara.v.Html(tag="h3", children=["Predictions for questions never fitted"])
+        eras = evidence.eras
+        shown = era.value if era.value in eras else evidence.era
+        solara.Select("Era", values=eras, value=shown, on_value=era.set)
+        solara.Text(
+            f"Era {shown}: every question and split the fit never saw, with 95% intervals "
+            "(parameters, seeds and a survey of the targets' size)."
+            + ("" if shown == evidence.era else " This era's survey figures entered no fit.")
+        )
+        _html_table(evidence.never_fitted(shown))
+        solara.v.Html(tag="h3", children=["Every question in every era"])
+        _html_table(evidence.eras_table())
+        solara.v.Html(tag="h3", children=["Mechanism figures measured"])
+        _html_table(evidence.mechanisms())
+        cross = evidence.cross_firm()
+        if len(cross):
+            solara.v.Html(tag="h3", children=["Across firms: CX with growth and margin"])
+            _html_table(cross)
+        solara.v.Html(tag="h3", children=["Posterior"])
+        solara.Text(evidence.posterior_note())
+        _html_table(evidence.parameters())
+        weak = evidence.unidentified()
+        solara.Text(
+            "Not pinned down by the targets: " + ", ".join(weak)
+            if weak
+            else "Every fitted parameter is identified by the targets."
+        )
+        marginals = evidence.figure("marginals")
+        if marginals is not None:
+            solara.Image(marginals, width="80%", classes=["orgsim-evidence-marginals"])
+        recovered = evidence.recovery_summary()
+        if len(recovered):
+            solara.v.Html(tag="h4", children=["Recovery of known points"])
+            _html_table(recovered)
+        correlations = evidence.correlations()
+        if len(correlations):
+            solara.v.Html(tag="h4", children=["Pairwise correlations of the draws"])
+            _html_table(correlations, digits=2)
+
+
 routes = [
     solara.Route(path="/", component=LivePage, label="Live firm"),
     solara.Route(path="results", component=ResultsPage, label="Results"),
+    solara.Route(path="evidence", component=EvidencePage, label="Evidence"),
 ]

@@ -155,8 +155,14 @@ def serve(host: str = "127.0.0.1", port: int = 8765, results: str | None = None)
             "to this machine",
             file=sys.stderr,
         )
-    print(f"orgsim viz: open {url} (live firm) and {url}results (batch results)", flush=True)
-    if results is not None:
+    print(
+        f"orgsim viz: open {url} (live firm), {url}results (batch results) and {url}evidence "
+        "(a calibration's evidence)",
+        flush=True,
+    )
+    if results is not None and (Path(results).expanduser() / "fit.json").is_file():
+        print(f"orgsim viz: {results} is a calibration: the evidence page opens it", flush=True)
+    elif results is not None:
         try:
             open_batch(results)
         except ResultsError as exc:

@@ -77,6 +77,7 @@ class Evidence:
         if rows.empty:
             return []
         out = []
+        r: Any  # itertuples() fields: pandas-stubs types each as the whole Scalar union
         for r in rows[~rows.within_band.astype(bool)].itertuples():
             reach = (
                 "its interval overlaps the band (a miss within the noise)"

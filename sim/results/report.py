@@ -241,8 +241,16 @@ def _page(
 
     parts.append("<h2>Summary at the last week</h2>")
     parts.append(
-        "<p>mean, low, high: over finished runs; diff_*: paired difference from the baseline "
-        '(n_pairs replications). Also in <a href="summary.csv">summary.csv</a>.</p>'
+        "<p>mean, low, high: over finished runs; diff_vs_baseline, diff_low, diff_high: the "
+        "paired difference from the baseline and its mean's 95% interval (n_pairs "
+        "replications); diff_spread_low, diff_spread_high: the range (2.5th to 97.5th "
+        "percentile) of the replications' differences, where one firm's effect falls "
+        + (
+            "(each replication a posterior draw: the model's uncertainty in full)"
+            if (m.get("fit") or {}).get("kind", "posterior") != "point" and m.get("fit")
+            else "(seed noise only)"
+        )
+        + '. Also in <a href="summary.csv">summary.csv</a>.</p>'
     )
     shown = summary.drop(columns=["baseline", "sweep_of"])
     ordinary = summary["sweep_of"] == ""

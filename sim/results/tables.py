@@ -49,12 +49,28 @@ SUMMARY_COLUMNS = (
     "diff_vs_baseline",
     "diff_low",
     "diff_high",
+    "diff_spread_low",
+    "diff_spread_high",
     "n_pairs",
     "baseline",
     "sweep_of",
     "point",
 )
-DIFFERENCE_COLUMNS = ("scenario", "outcome", "mean", "low", "high", "n")
+DIFFERENCE_COLUMNS = (
+    "scenario",
+    "outcome",
+    "mean",
+    "low",
+    "high",
+    "spread_low",
+    "spread_high",
+    "n",
+)
+# The spread of the replications' paired differences: the range a single firm's effect falls in
+# (2.5th to 97.5th percentile), not the mean's interval. On `orgsim batch --fit` each replication
+# runs a posterior draw, so the spread carries the model's uncertainty in full, where the mean's
+# interval narrows with more replications whatever that uncertainty.
+SPREAD = (2.5, 97.5)
 
 
 class ResultsError(UserError, ValueError):
@@ -343,7 +359,8 @@ def paired_differences(
     Returns:
         One row per (scenario, outcome), the baseline left out, columns
         :data:`DIFFERENCE_COLUMNS`: the mean difference over the replications finished in both,
-        its t-interval (NaN below two) and their number ``n``.
+        its t-interval (NaN below two), the 2.5th and 97.5th percentiles of the replications'
+        differences (``spread_*``, NaN below two: see :data:`SPREAD`) and their number ``n``.
     """
     ok = batch.finished
     base = ok[ok["scenario"] == baseline].set_index("rep")
@@ -356,11 +373,11 @@ def paired_differences(
         for outcome in outcomes:
             if outcome not in mine.columns:
                 continue
-            diff = paired_difference(
-                mine.loc[common, outcome].to_numpy(dtype=float),
-                base.loc[common, outcome].to_numpy(dtype=float),
-                level,
-            )
+            treated = mine.loc[common, outcome].to_numpy(dtype=float)
+            control = base.loc[common, outcome].to_numpy(dtype=float)
+            diff = paired_difference(treated, control, level)
+            each = (treated - control)[np.isfinite(treated - control)]
+            spread = np.percentile(each, SPREAD) if len(each) >= 2 else (np.nan, np.nan)
             rows.append(
                 {
                     "scenario": name,
@@ -368,6 +385,8 @@ def paired_differences(
                     "mean": diff.mean,
                     "low": diff.low,
                     "high": diff.high,
+                    "spread_low": float(spread[0]),
+                    "spread_high": float(spread[1]),
                     "n": diff.n,
                 }
             )
@@ -418,6 +437,8 @@ def summary_table(
                 "diff_vs_baseline": np.nan,
                 "diff_low": np.nan,
                 "diff_high": np.nan,
+                "diff_spread_low": np.nan,
+                "diff_spread_high": np.nan,
                 "n_pairs": 0,
                 "baseline": baseline or "",
                 "sweep_of": sweep_of.get(name, ""),
@@ -432,6 +453,8 @@ def summary_table(
                     diff_vs_baseline=d["mean"],
                     diff_low=d["low"],
                     diff_high=d["high"],
+                    diff_spread_low=d["spread_low"],
+                    diff_spread_high=d["spread_high"],
                     n_pairs=d["n"],
                 )
             rows.append(row)

@@ -469,7 +469,10 @@ POSTERIOR_KEYS: Described = {
         "Distinct behavioural vectors the emulators were last fitted to (search, polish, "
         "Jacobian, design, waves).",
     ),
-    "waves": ("waves", "History-matching waves run: posterior draws simulated, emulators refitted."),
+    "waves": (
+        "waves",
+        "History-matching waves run: posterior draws simulated, emulators refitted.",
+    ),
     "wave_points": ("points", "Posterior draws simulated in each wave."),
     "design_points": ("points", "Points of the Latin-hypercube design over the behaviours."),
     "design_firms": ("firms", "Firms each design point surveys."),
@@ -743,7 +746,10 @@ def markdown() -> str:
         "One row per (scenario, outcome) at the last week: `n_ok`, `n_failed` (runs), `mean`,",
         "`low`, `high` (the mean over finished runs and its 95% Student-t interval),",
         "`diff_vs_baseline`, `diff_low`, `diff_high` (the paired difference from the baseline,",
-        "replication by replication, and its 95% interval), `n_pairs` (replications finished in",
+        "replication by replication, and its 95% interval), `diff_spread_low`,",
+        "`diff_spread_high` (2.5th and 97.5th percentiles of the replications' differences: the",
+        "range one firm's effect falls in; on `--fit` each replication is a posterior draw, so",
+        "this carries the model's uncertainty), `n_pairs` (replications finished in",
         "both), `baseline`, `sweep_of` (the sweep a point belongs to, else empty), `point` (a",
         "sweep point's swept values, e.g. `colocation=0.5, shared_metrics=1.0`).",
         "",
