@@ -53,29 +53,45 @@ def load(paths):
     return [s for p in paths for s in scenarios.load_file(str(p))]
 
 
-def local_reference(files, out: Path, reps: int, weeks: int) -> BatchStore:
+def local_reference(files, out: Path, reps: int, weeks: int, posterior=None) -> BatchStore:
     store = BatchStore(out)
-    run_batch(load(files), store, reps=reps, master_seed=5, weeks=weeks, workers=2, progress=False)
+    run_batch(
+        load(files),
+        store,
+        reps=reps,
+        master_seed=5,
+        weeks=weeks,
+        workers=2,
+        progress=False,
+        posterior=posterior,
+    )
+    return store
+
+
+def dask_run(cluster, files, out: Path, reps: int, weeks: int, posterior=None) -> BatchStore:
+    """The batch of :func:`local_reference` on the cluster's workers."""
+    client = connect(cluster.scheduler_address)
+    try:
+        store = BatchStore(out)
+        run_batch(
+            load(files),
+            store,
+            reps=reps,
+            master_seed=5,
+            weeks=weeks,
+            executor=client.get_executor(),
+            workers=2,
+            progress=False,
+            posterior=posterior,
+        )
+    finally:
+        client.close()
     return store
 
 
 def test_dask_and_local_processes_give_identical_rows(cluster, files, tmp_path):
     reference = local_reference(files, tmp_path / "local", reps=4, weeks=20)
-    client = connect(cluster.scheduler_address)
-    try:
-        store = BatchStore(tmp_path / "dask")
-        run_batch(
-            load(files),
-            store,
-            reps=4,
-            master_seed=5,
-            weeks=20,
-            executor=client.get_executor(),
-            workers=2,
-            progress=False,
-        )
-    finally:
-        client.close()
+    store = dask_run(cluster, files, tmp_path / "dask", reps=4, weeks=20)
     pd.testing.assert_frame_equal(store.load_runs(), reference.load_runs())
     pd.testing.assert_frame_equal(store.load_weeks(), reference.load_weeks())
 
@@ -87,33 +103,8 @@ def test_a_batch_on_a_fit_runs_on_dask_as_on_local_processes(cluster, files, tmp
     from sim.runs.posterior import load_posterior
 
     posterior = load_posterior(SHIPPED)
-    local = BatchStore(tmp_path / "local")
-    run_batch(
-        load(files),
-        local,
-        reps=3,
-        master_seed=5,
-        weeks=10,
-        workers=2,
-        progress=False,
-        posterior=posterior,
-    )
-    client = connect(cluster.scheduler_address)
-    try:
-        store = BatchStore(tmp_path / "dask")
-        run_batch(
-            load(files),
-            store,
-            reps=3,
-            master_seed=5,
-            weeks=10,
-            executor=client.get_executor(),
-            workers=2,
-            progress=False,
-            posterior=posterior,
-        )
-    finally:
-        client.close()
+    local = local_reference(files, tmp_path / "local", reps=3, weeks=10, posterior=posterior)
+    store = dask_run(cluster, files, tmp_path / "dask", reps=3, weeks=10, posterior=posterior)
     pd.testing.assert_frame_equal(store.load_runs(), local.load_runs())
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
     drawn = manifest["fit"]["draw_of_replication"]

@@ -21,7 +21,7 @@ from sim.app.session import DEFAULT_SEED, LiveFirm, Session, cli_command
 from sim.experiments.shipped import SHIPPED
 from sim.model.model import Organisation
 from sim.results import figures
-from sim.results.evidence import Evidence, EvidenceError, open_evidence
+from sim.results.evidence import Evidence, EvidenceError, is_calibration, open_evidence
 from sim.results.figures import bands_figure, forest_figure, scenario_colours
 from sim.results.pages import table_html
 from sim.results.tables import (
@@ -310,7 +310,7 @@ def default_evidence_folder() -> str:
     """The folder given to ``orgsim viz --results`` when it is a calibration, else the fit
     orgsim ships."""
     given = results_dir()
-    if given and (Path(given).expanduser() / "fit.json").is_file():
+    if given and is_calibration(given):
         return given
     return str(SHIPPED)
 

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+from sim.results.evidence import is_calibration
 from sim.results.tables import ResultsError, open_batch
 
 RESULTS_ENV = "ORGSIM_RESULTS"
@@ -160,7 +161,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, results: str | None = None)
         "(a calibration's evidence)",
         flush=True,
     )
-    if results is not None and (Path(results).expanduser() / "fit.json").is_file():
+    if results is not None and is_calibration(results):
         print(f"orgsim viz: {results} is a calibration: the evidence page opens it", flush=True)
     elif results is not None:
         try:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.results.evidence import eras_wide, interval_reaches_band
 from sim.results.figures import save
 from sim.results.pages import table_html
 
@@ -99,7 +100,7 @@ def _table(df: pd.DataFrame) -> str:
 def _miss_reading(r: Any) -> str:
     """What a missed target means: if the fit's own interval reaches the band, the miss may be
     the simulation's and the survey's noise; if not, these parameters cannot reach it."""
-    if r.high >= r.band_low and r.low <= r.band_high:
+    if interval_reaches_band(r.low, r.high, r.band_low, r.band_high):
         return (
             "The fit's interval overlaps the band: the miss is within the combined noise of the "
             "simulated firms and the survey, but the estimate sits outside."
@@ -217,14 +218,7 @@ def _eras_section(e: Experiment, predictions: pd.DataFrame) -> str:
     """Every question's prediction in each era, side by side, when the experiment has eras."""
     if not e.eras:
         return ""
-    table = predictions[predictions.group == "all"].copy()
-    table["cell"] = [
-        f"{p:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(p) else "n/a"
-        for p, lo, hi in zip(table.predicted, table.low, table.high, strict=True)
-    ]
-    wide = table.pivot_table(
-        index=["id", "respondent"], columns="era", values="cell", aggfunc="first", sort=False
-    ).reset_index()
+    wide = eras_wide(predictions)
     eras = ", ".join(
         f"{html.escape(label)} ({html.escape(pop.name)}: {html.escape(pop.description)})"
         for label, pop in e.eras

@@ -35,6 +35,30 @@ def _cell(p: float, lo: float, hi: float) -> str:
     return f"{p:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(p) else "n/a"
 
 
+def is_calibration(folder: Path | str) -> bool:
+    """Whether ``folder`` holds a calibration's fit.json (else it may be a batch)."""
+    return (Path(folder).expanduser() / "fit.json").is_file()
+
+
+def interval_reaches_band(low: float, high: float, band_low: float, band_high: float) -> bool:
+    """Whether a fit's interval overlaps its target's band: a miss within the noise if so, one
+    the model cannot reach with these parameters if not."""
+    return high >= band_low and low <= band_high
+
+
+def eras_wide(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Every question answered by every respondent (group ``all``), one column per era in the
+    order the eras appear: the share answering yes with its 95% interval."""
+    p = predictions[predictions.group == "all"].copy()
+    p["cell"] = [_cell(*v) for v in zip(p.predicted, p.low, p.high, strict=True)]
+    p["era"] = p.era.astype(str)
+    wide = p.pivot_table(
+        index=["id", "respondent"], columns="era", values="cell", aggfunc="first", sort=False
+    )
+    eras = [e for e in p.era.drop_duplicates() if e in wide.columns]
+    return wide[eras].reset_index()
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A finished calibration as read from its folder."""
@@ -81,7 +105,7 @@ class Evidence:
         for r in rows[~rows.within_band.astype(bool)].itertuples():
             reach = (
                 "its interval overlaps the band (a miss within the noise)"
-                if r.high >= r.band_low and r.low <= r.band_high
+                if interval_reaches_band(r.low, r.high, r.band_low, r.band_high)
                 else "its interval misses the band (the model cannot reach it here)"
             )
             out.append(
@@ -111,15 +135,8 @@ class Evidence:
         return p[~np.array(seen, dtype=bool)].reset_index(drop=True)
 
     def eras_table(self) -> pd.DataFrame:
-        """Every question answered by every respondent (group ``all``), one column per era: the
-        share answering yes with its 95% interval."""
-        p = self.predictions[self.predictions.group == "all"].copy()
-        p["cell"] = [_cell(*v) for v in zip(p.predicted, p.low, p.high, strict=True)]
-        p["era"] = p.era.astype(str)
-        wide = p.pivot_table(
-            index=["id", "respondent"], columns="era", values="cell", aggfunc="first", sort=False
-        )
-        return wide[[e for e in self.eras if e in wide.columns]].reset_index()
+        """:func:`eras_wide` of this calibration's predictions."""
+        return eras_wide(self.predictions)
 
     def mechanisms(self) -> pd.DataFrame:
         table = pd.DataFrame(self.fit.get("mechanisms", []))
