@@ -554,6 +554,10 @@ def test_the_posterior_recovers_known_points_at_its_stated_rate(tmp_path):
     assert posterior["recovery_inside_95"] == pytest.approx(recovered.inside.mean())
     assert posterior["emulator_within_2sd"] >= 0.8
     assert posterior["effective_sample_size"] > 200
+    # the tempered sampler reached the posterior, and each wave's record is kept
+    assert posterior["temperature"] == 1.0 and posterior["tempering_steps"] >= 1
+    assert len(posterior["samples"]) == 1 + posterior["waves"]
+    assert posterior["distinct_draws"] > 0.3
     draws = pd.read_csv(out / "posterior.csv")
     assert len(draws) == 100
     experiment = load_experiment(str(exp))

@@ -824,29 +824,42 @@ def emulated_posterior(
         )
 
     emulator, posterior, trained = sampled()
-    log(
-        f"emulators fitted to {trained} simulated behaviours; posterior: effective sample size "
-        f"{posterior.ess:.0f} of {posterior.particles}"
-    )
-    waves = []
+
+    def described(posterior) -> str:
+        return (
+            f"{posterior.steps} tempering steps to temperature {posterior.temperature:.2f}, "
+            f"effective sample size {posterior.ess:.0f} of {posterior.particles}, acceptance "
+            f"{posterior.acceptance:.2f}, {posterior.distinct:.0%} of draws distinct"
+        )
+
+    def sampler(posterior, trained: int) -> dict[str, Any]:
+        return {
+            "simulated_behaviours": trained,
+            "tempering_steps": posterior.steps,
+            "temperature": posterior.temperature,
+            "effective_sample_size": posterior.ess,
+            "acceptance": posterior.acceptance,
+            "distinct_draws": posterior.distinct,
+        }
+
+    emulator, posterior, trained = sampled()
+    log(f"emulators fitted to {trained} simulated behaviours; posterior: {described(posterior)}")
+    waves = [sampler(posterior, trained)]
     wave_rng = np.random.default_rng(seeds["waves"])
     for wave in range(e.waves if behaviours else 0):
         # Simulate where the posterior now is: a mode the emulators only extrapolated to is
-        # checked against the model before the next sample believes it.
-        picked = posterior.unit[
-            wave_rng.choice(
-                len(posterior.unit), size=min(e.wave_points, len(posterior.unit)), replace=False
-            )
+        # checked against the model before the next sample believes it. Distinct draws only
+        # (a resampled draw repeats), so that a wave spends its points on different places.
+        distinct = np.unique(posterior.unit, axis=0)
+        picked = distinct[
+            wave_rng.choice(len(distinct), size=min(e.wave_points, len(distinct)), replace=False)
         ]
         for k, u in enumerate(picked):
             evaluate({**theta, **from_unit(free, u)}, design_firms, e.seed)
             log(f"wave {wave + 1}/{e.waves}: point {k + 1}/{len(picked)}, {design_firms} firms")
         emulator, posterior, trained = sampled()
-        waves.append(posterior.ess)
-        log(
-            f"wave {wave + 1}: emulators on {trained} behaviours, effective sample size "
-            f"{posterior.ess:.0f} of {posterior.particles}"
-        )
+        waves.append(sampler(posterior, trained))
+        log(f"wave {wave + 1}: emulators on {trained} behaviours; {described(posterior)}")
     draws = np.array([[float(v) for v in from_unit(free, u).values()] for u in posterior.unit])
     recovered, emulator_z = recovery(e, theta, free, emulator, posterior.unit, evaluate, log)
     inside = recovered.inside.astype(bool)
@@ -856,8 +869,13 @@ def emulated_posterior(
         "effective_sample_size": posterior.ess,
         "particles": posterior.particles,
         "simulated_behaviours": trained,
-        "waves": len(waves),
-        "wave_points": e.wave_points if waves else 0,
+        "tempering_steps": posterior.steps,
+        "temperature": posterior.temperature,
+        "acceptance": posterior.acceptance,
+        "distinct_draws": posterior.distinct,
+        "waves": len(waves) - 1,
+        "wave_points": e.wave_points if len(waves) > 1 else 0,
+        "samples": waves,
         "design_points": e.design if behaviours else 0,
         "design_firms": design_firms,
         "discrepancy": e.discrepancy,

@@ -157,8 +157,12 @@ def _posterior_section(posterior: dict | None, recovered: pd.DataFrame | None) -
         within = posterior.get("emulator_within_2sd")
         inside = posterior.get("recovery_inside_95")
         parts.append(
-            f"<p>Effective sample size {posterior['effective_sample_size']:.0f} of "
-            f"{posterior['particles']} particles. "
+            f"<p>Tempered sequential Monte Carlo on the emulators: "
+            f"{posterior.get('tempering_steps', '?')} steps to temperature "
+            f"{float(posterior.get('temperature', 1.0)):.2f}, {posterior['particles']} "
+            f"particles, last step's effective sample size "
+            f"{posterior['effective_sample_size']:.0f}, "
+            f"{float(posterior.get('distinct_draws', 1.0)):.0%} of the draws distinct. "
             + (
                 f"On the recovery points the simulated moments fell within two emulator sd of "
                 f"the emulators' prediction {within:.0%} of the time (95% expected). "

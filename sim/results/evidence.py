@@ -180,10 +180,11 @@ class Evidence:
         if post.get("method") != "emulator":
             return "Intervals from the bootstrap of the estimate."
         parts = [
-            f"{post.get('draws', '?')} posterior draws by population Monte Carlo on "
+            f"{post.get('draws', '?')} posterior draws by tempered sequential Monte Carlo on "
             f"Gaussian-process emulators ({post.get('simulated_behaviours', '?')} simulated "
-            f"behaviours), effective sample size {float(post.get('effective_sample_size', 0)):.0f}"
-            f" of {post.get('particles', '?')}."
+            f"behaviours): {post.get('tempering_steps', '?')} steps to temperature "
+            f"{float(post.get('temperature', 1.0)):.2f}, "
+            f"{float(post.get('distinct_draws', 1.0)):.0%} of the draws distinct."
         ]
         if post.get("recovery_inside_95") is not None:
             parts.append(

@@ -461,9 +461,23 @@ POSTERIOR_KEYS: Described = {
     "draws": ("draws", "Draws in posterior.csv (the experiment's bootstrap setting)."),
     "effective_sample_size": (
         "particles",
-        "Kish's effective sample size of the sampler's last importance weights (emulator).",
+        "Kish's effective sample size of the last tempering step's importance weights "
+        "(emulator; about half the particles by construction).",
     ),
-    "particles": ("particles", "Particles of the sampler's last round (emulator)."),
+    "particles": ("particles", "Particles of the tempered sampler (emulator)."),
+    "tempering_steps": ("steps", "Tempering steps from the prior to the posterior (emulator)."),
+    "temperature": (
+        "0-1",
+        "The sampler's final temperature: 1 when it reached the posterior, less when it ran "
+        "out of steps (emulator).",
+    ),
+    "acceptance": ("share", "Metropolis acceptance rate over all the sampler's moves."),
+    "distinct_draws": ("share", "Share of posterior.csv's draws that are distinct."),
+    "samples": (
+        "[{simulated_behaviours, tempering_steps, temperature, effective_sample_size, "
+        "acceptance, distinct_draws}]",
+        "The sampler's diagnostics after the design and after each wave, in order.",
+    ),
     "simulated_behaviours": (
         "points",
         "Distinct behavioural vectors the emulators were last fitted to (search, polish, "
