@@ -125,7 +125,7 @@ def run_firm(task: tuple[dict[str, Any], int, bool]) -> dict[str, Any]:
     weeks = len(body)
     out: dict[str, Any] = {
         "cx": float(tail["cx_index"].mean()),
-        "growth": float(tail["revenue_growth"].mean()),
+        "growth": float(np.nan_to_num(tail["revenue_growth"].mean())),
         "margin": float(tail["margin"].mean()),
         "cost": float(body["lever_cost"].sum()) / weeks * WEEKS_PER_YEAR,
         "profit": float((body["revenue"] - body["costs"]).sum()),
@@ -275,15 +275,11 @@ def search(
         store.add(nothing_key, {"runs": nothing})
     budget = profile.budget
 
-    def constraints(trial) -> list[float]:
-        return [trial.user_attrs["cost"] - budget]
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.NSGAIISampler(
             population_size=profile.search["population"],
             seed=profile.search["seed"],
-            constraints_func=constraints,
         )
     study = optuna.create_study(directions=list(DIRECTIONS), sampler=sampler)
     # The first generation always holds each lever alone at each dose from its earliest start,
@@ -317,6 +313,7 @@ def search(
         for t, p in zip(batch, portfolios, strict=True):
             value = store.known[p.key]
             t.set_user_attr("cost", value["cost"])
+            t.set_constraint("budget", value["cost"] - budget)  # feasible when at most 0
             study.tell(t, [value[o] for o in OBJECTIVES])
             results.append(
                 {
