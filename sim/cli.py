@@ -456,6 +456,43 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_advise(args: argparse.Namespace) -> int:
+    """Advice for one firm: search lever portfolios (doses, combinations, start weeks) within the
+    profile's budget with NSGA-II on paired firms (and posterior draws with --fit), check the
+    best in many futures, and find with PRIM when each stops paying. Writes advice.csv,
+    advice.json and advice.html; the same command again resumes.
+
+    Example: orgsim advise profiles/example.toml --trials 120 --out results/advice-example
+    """
+    from sim.advice.advise import advise
+    from sim.advice.profile import load_profile
+    from sim.runs.posterior import load_posterior
+
+    profile = load_profile(args.profile)
+    posterior = load_posterior(args.fit) if args.fit else None
+    out = Path(args.out) if args.out else Path("results") / f"advice-{profile.name}"
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    with _executor_for(args.scheduler) as (executor, threads):
+        result = advise(
+            profile,
+            args.trials,
+            out,
+            workers=threads or _workers(args.workers),
+            executor=executor,
+            posterior=posterior,
+            log=log,
+        )
+    shown = ["rank", "roadmap", "cost_per_year", "cx_gain", "profit_gain", "fails_when"]
+    print(result.table[shown].to_string(index=False, float_format="%.2f"))
+    print(
+        f"wrote {out / 'advice.html'}, {out / 'advice.csv'}; wall time {result.wall_s / 60:.1f} min"
+    )
+    return 0
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     """Start the browser app (Mesa SolaraViz on a Solara server): watch a firm live, and compare a
     batch's results on the results page. Bound to loopback unless --host says otherwise.
@@ -717,6 +754,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_scheduler(p)
 
+    p = command("advise", cmd_advise, "which levers, in which order, for one firm")
+    p.add_argument("profile", help="profile file or name (profiles/NAME.toml)")
+    p.add_argument("--trials", type=int, default=120, help="portfolios to search (default 120)")
+    p.add_argument("--fit", metavar="DIR", help="a calibration folder: posterior draws per firm")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", help="output folder (default: results/advice-<profile name>)")
+    add_scheduler(p)
+
     p = command("viz", cmd_viz, "browser app: live firm and batch results")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -744,7 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv
     usage = args.command_parser
-    for flag in ("reps", "weeks", "workers", "firms", "budget", "max_runs", "max_points"):
+    for flag in ("reps", "weeks", "workers", "firms", "budget", "max_runs", "max_points", "trials"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             usage.error(f"--{flag.replace('_', '-')} must be at least 1, got {value}")

@@ -78,3 +78,45 @@ def test_search_resumes_without_running_again(tmp_path):
     assert first.ran > 0
     assert again.ran == 0
     assert [t["portfolio"] for t in again.trials] == [t["portfolio"] for t in first.trials]
+
+
+SMALL = """name = "small"
+[firm]
+n_marketers = 10
+n_technologists = 10
+n_customers = 2000
+[decision]
+budget = 50000
+horizon_weeks = 52
+levers = ["shared_metrics", "joint_planning", "cross_training"]
+[uncertain]
+revenue_per_customer = [100.0, 400.0]
+[search]
+replications = 3
+population = 6
+futures = 24
+top = 2
+"""
+
+
+def test_advise_writes_the_three_outputs_and_refuses_bad_input(tmp_path, capsys):
+    from sim.cli import main
+
+    profile = write(tmp_path, SMALL)
+    out = tmp_path / "advice"
+    assert main(["advise", profile, "--trials", "6", "--workers", "1", "--out", str(out)]) == 0
+    for name in ("advice.csv", "advice.json", "advice.html"):
+        assert (out / name).is_file()
+    table = pd.read_csv(out / "advice.csv")
+    assert len(table) >= 1 and table.fails_when.notna().all()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "[decision]\nbudget = 5\noff_table = "
+        + str(list(__import__("sim.model.parameters", fromlist=["LEVERS"]).LEVERS)).replace(
+            "'", '"'
+        )
+    )
+    with pytest.raises(SystemExit) as stop:
+        raise SystemExit(main(["advise", str(bad), "--out", str(tmp_path / "x")]))
+    assert stop.value.code == 2
+    assert "off the table" in capsys.readouterr().err

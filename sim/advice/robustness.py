@@ -189,7 +189,7 @@ def failure_condition(label: str, futures: Futures, fails: np.ndarray) -> dict[s
         }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim  # type: ignore[import-not-found]
+        from ema_workbench.analysis import prim  # type: ignore[import-untyped]
 
         box = prim.Prim(
             x.reset_index(drop=True), fails, threshold=PRIM_DENSITY, peel_alpha=PRIM_PEEL
