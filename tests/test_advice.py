@@ -120,3 +120,15 @@ def test_advise_writes_the_three_outputs_and_refuses_bad_input(tmp_path, capsys)
         raise SystemExit(main(["advise", str(bad), "--out", str(tmp_path / "x")]))
     assert stop.value.code == 2
     assert "off the table" in capsys.readouterr().err
+
+
+def test_a_budget_below_the_cheapest_lever_is_refused(tmp_path, capsys):
+    from sim.cli import main
+
+    text = SMALL.replace("budget = 50000", "budget = 1").replace(
+        'levers = ["shared_metrics", "joint_planning", "cross_training"]',
+        'levers = ["cross_training", "joint_planning"]',
+    )
+    code = main(["advise", write(tmp_path, text), "--workers", "1", "--out", str(tmp_path / "a")])
+    assert code == 2
+    assert "cheapest lever" in capsys.readouterr().err

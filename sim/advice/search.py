@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.advice.profile import LeverChoice, Profile
+from sim.errors import UserError
 from sim.model.randomness import replicate_seeds
 from sim.runs.pool import chunked, worker_count
 from sim.runs.posterior import PosteriorDraws
@@ -274,6 +275,7 @@ def search(
         ran += len(nothing)
         store.add(nothing_key, {"runs": nothing})
     budget = profile.budget
+    cheapest_lever(profile, firms, store, executor, workers, nothing)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -329,6 +331,43 @@ def search(
             f"{time.perf_counter() - started:.0f} s): best CX gain within budget {best:+.2f}"
         )
     return SearchResult(results, nothing, firms, ran, replayed)
+
+
+class BudgetError(UserError, ValueError):
+    """The budget cannot pay for any lever the profile leaves to choose."""
+
+
+def cheapest_lever(
+    profile: Profile,
+    firms: Firms,
+    store: Store,
+    executor: Executor,
+    workers: int,
+    nothing: list[dict[str, Any]],
+) -> dict[str, float]:
+    """What each lever costs a year alone at its smallest dose from its earliest start, on the
+    first paired firm (measured, like every cost here); refused when even the cheapest is over
+    the budget."""
+    prices: dict[str, float] = {}
+    todo = []
+    for c in profile.choices:
+        key = f"__price__{c.name}"
+        if key in store.known:
+            prices[c.name] = store.known[key]["cost"]
+        else:
+            todo.append(c)
+    tasks = [firms.tasks(profile, Portfolio(((c.name, c.doses[0], c.starts[0]),)))[0] for c in todo]
+    for c, row in zip(todo, run_many(tasks, executor, workers), strict=True):
+        prices[c.name] = row["cost"] - nothing[0]["cost"]
+        store.add(f"__price__{c.name}", {"cost": prices[c.name]})
+    if prices and min(prices.values()) > profile.budget:
+        listed = ", ".join(f"{n} {v:,.0f}" for n, v in sorted(prices.items(), key=lambda x: x[1]))
+        raise BudgetError(
+            f"{profile.source or profile.name}: [decision] budget={profile.budget:,.0f} a year is "
+            f"below the cheapest lever at its smallest dose (a year: {listed}); raise the budget "
+            "or let the search choose a cheaper lever"
+        )
+    return prices
 
 
 def dominates(a: dict[str, Any], b: dict[str, Any]) -> bool:
